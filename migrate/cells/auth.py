@@ -1,0 +1,424 @@
+"""Authentication strategies behind ONE ``requests_oauthlib.OAuth2Session``.
+
+* ``pat``      — a Personal Access Token as a static bearer (cells-api.md §3.2).
+* ``password`` — Cells v2+: ``POST /a/frontend/session`` with credentials; the refresh
+  token lives in the server-side cookie session, so the session keeps its cookie jar and
+  refreshes with ``{"type":"refresh"}``, logging in again when that fails
+  (auth-session-login.yaml). Cells v1 (``client_secret`` set, client ``cells-front``): the
+  Dex password grant at ``/auth/dex/token``, whose ``id_token`` is the bearer (§3.1).
+* ``oauth2``   — authorization code once with ``cells-client`` and the oob redirect
+  (``begin_oauth2_login`` / ``PendingLogin.exchange``), then refresh at
+  ``/oidc/oauth2/token`` through the session's auto-refresh. Hydra rotates refresh tokens
+  (a used one is refused), so every new token is persisted at once to ``token_file``.
+
+For all: refresh ahead of expiry (a skew) and once on a 401; one refresh at a time across
+threads (an ``RLock``); a thread that waited for the lock sees the new token and does not
+refresh again. The session is shared, so the new token reaches every thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from requests_oauthlib import OAuth2Session
+
+from migrate.cells.tokenfile import read_token_file, write_token_file
+from migrate.config import AuthConfig, AuthMethod, CellsConfig
+from migrate.errors import CellsAuthError, ConfigError
+from migrate.redact import DEFAULT_REDACTOR, Redactor
+
+log = logging.getLogger(__name__)
+
+TOKEN_PATH = "/oidc/oauth2/token"  # noqa: S105 - a URL path
+AUTH_PATH = "/oidc/oauth2/auth"
+SESSION_PATH = "/a/frontend/session"
+DEX_TOKEN_PATH = "/auth/dex/token"  # noqa: S105 - a URL path
+OAUTH2_SCOPE = ["openid", "email", "profile", "pydio", "offline"]
+# cells-sdk-go refreshes 60 s before expiry (cells-api.md §3.2 "Refresh").
+DEFAULT_SKEW_S = 60.0
+Token = dict[str, Any]
+
+
+class CellsSession(OAuth2Session):  # type: ignore[misc]
+    """The one session: an ``OAuth2Session`` whose refresh is serialised across threads.
+
+    requests-oauthlib calls ``refresh_token`` from ``request()`` when oauthlib finds the
+    token expired; without a lock two threads would both spend the same (rotating) refresh
+    token and the second would be refused. It also forwards the request's own kwargs
+    (``json=``, ``timeout=``) into the refresh form body, which we drop here.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refresh_lock = threading.RLock()
+        self.still_fresh: Callable[[], bool] = lambda: False
+        self.on_new_token: Callable[[Token], None] = lambda token: None
+        self.request_timeout: float = 30.0
+
+    def refresh_token(
+        self, token_url: str, refresh_token: str | None = None, **kwargs: Any
+    ) -> Token:
+        with self.refresh_lock:
+            if refresh_token is None and self.still_fresh():
+                return dict(self.token)  # another thread refreshed while we waited
+            auth = kwargs.get("auth")
+            token: Token = super().refresh_token(
+                token_url,
+                refresh_token=refresh_token,
+                auth=auth,
+                timeout=self.request_timeout,
+                include_client_id=True,
+            )
+            self.on_new_token(token)
+            if self.token_updater is not None:
+                self.token_updater(token)
+            return token
+
+
+def _expires_at(token: Mapping[str, Any], now: float) -> float | None:
+    raw = token.get("expires_at")
+    if raw is not None:
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+class Authenticator:
+    """Base strategy: owns token freshness for the shared session.
+
+    Subclasses implement ``_obtain()`` (first login) and ``_renew()`` (refresh); both run
+    with ``session.refresh_lock`` held and return the new token dict.
+    """
+
+    def __init__(
+        self,
+        session: CellsSession,
+        base_url: str,
+        *,
+        skew_s: float = DEFAULT_SKEW_S,
+        clock: Callable[[], float] = time.time,
+        redactor: Redactor = DEFAULT_REDACTOR,
+    ) -> None:
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.skew_s = skew_s
+        self.clock = clock
+        self.redactor = redactor
+        self._refresh_at: float | None = None
+        session.still_fresh = self._still_fresh
+        session.on_new_token = self._note
+
+    # --- public ---
+    def start(self) -> None:
+        """Log in (or load the stored token) if the session has no token yet."""
+        with self.session.refresh_lock:
+            if not self.session.token:
+                self._install(self._obtain())
+
+    def ensure_fresh(self) -> None:
+        """Refresh now if the token expires within the skew (called before each request)."""
+        if self._still_fresh():
+            return
+        with self.session.refresh_lock:
+            if self._still_fresh():
+                return  # another thread refreshed while we waited
+            self._install(self._renew())
+
+    def refresh_after_401(self, used_token: str | None) -> bool:
+        """Refresh once because Cells answered 401 to ``used_token``.
+
+        Returns True when a different token is now installed (retry the call), False when
+        this strategy cannot refresh (a PAT: the 401 is final).
+        """
+        if not self.can_refresh:
+            return False
+        with self.session.refresh_lock:
+            if used_token is not None and self.access_token not in (None, used_token):
+                return True  # someone refreshed after our request left
+            self._install(self._renew())
+            return True
+
+    @property
+    def can_refresh(self) -> bool:
+        """Whether a 401 may be cured by a refresh."""
+        return True
+
+    @property
+    def access_token(self) -> str | None:
+        """The bearer currently installed."""
+        token = self.session.token or {}
+        value = token.get("access_token")
+        return value if isinstance(value, str) else None
+
+    # --- internals ---
+    def _still_fresh(self) -> bool:
+        if not self.session.token:
+            return False
+        if self._refresh_at is None:
+            return True
+        return self.clock() < self._refresh_at
+
+    def _install(self, token: Token) -> None:
+        self._note(token)
+        self.session.token = token
+
+    def _note(self, token: Token) -> None:
+        """Record when ``token`` must be refreshed and teach the redactor its values."""
+        now = self.clock()
+        expires_at = _expires_at(token, now)
+        if expires_at is None and token.get("expires_in") is not None:
+            expires_at = now + float(token["expires_in"])
+            token["expires_at"] = expires_at
+        if expires_at is None:
+            self._refresh_at = None
+        else:
+            # Skew: never more than half the lifetime, so a 1 s token is not refreshed
+            # on every call.
+            lifetime = max(expires_at - now, 0.0)
+            self._refresh_at = expires_at - min(self.skew_s, lifetime / 2)
+        self.redactor.add(token.get("access_token"), token.get("refresh_token"))
+        self.redactor.add(token.get("id_token"))
+
+    def _obtain(self) -> Token:
+        raise NotImplementedError
+
+    def _renew(self) -> Token:
+        return self._obtain()
+
+    def _url(self, path: str) -> str:
+        return self.base_url + path
+
+
+class PatAuth(Authenticator):
+    """A Personal Access Token: static, never refreshed; a 401 is final."""
+
+    def __init__(self, session: CellsSession, base_url: str, token: str, **kw: Any) -> None:
+        super().__init__(session, base_url, **kw)
+        self._token = token
+        self.redactor.pin(token)
+
+    @property
+    def can_refresh(self) -> bool:
+        """A PAT cannot be refreshed."""
+        return False
+
+    def _obtain(self) -> Token:
+        return {"access_token": self._token, "token_type": "Bearer"}
+
+
+class SessionPasswordAuth(Authenticator):
+    """Cells v2+ ``POST /a/frontend/session`` login, cookie refresh, re-login on failure."""
+
+    def __init__(
+        self, session: CellsSession, base_url: str, login: str, password: str, **kw: Any
+    ) -> None:
+        super().__init__(session, base_url, **kw)
+        self._login = login
+        self._password = password
+        self.redactor.pin(password)
+
+    def _post(self, auth_info: dict[str, str]) -> Token | None:
+        resp = self.session.post(
+            self._url(SESSION_PATH),
+            json={"AuthInfo": auth_info},
+            withhold_token=True,
+            timeout=self.session.request_timeout,
+        )
+        if resp.status_code != 200:
+            return None
+        try:
+            data = resp.json()
+        except ValueError:
+            return None
+        return _session_token(data, self.clock()) if isinstance(data, dict) else None
+
+    def _obtain(self) -> Token:
+        token = self._post(
+            {"login": self._login, "password": self._password, "type": "credentials"}
+        )
+        if token is None:
+            raise CellsAuthError(
+                "login refused: check cells.auth.login / password (10 failures lock the user)",
+                method="POST",
+                path=SESSION_PATH,
+                status=401,
+                subject=f"user:{self._login}",
+            )
+        return token
+
+    def _renew(self) -> Token:
+        # The refresh token is in the cookie session (cells-v3-behaviour.md §1).
+        token = self._post({"type": "refresh"})
+        return token if token is not None else self._obtain()
+
+
+def _session_token(data: Mapping[str, Any], now: float) -> Token | None:
+    """Parse a frontend-session answer. A body without ``JWT`` means no login happened
+    (``{}`` for an AuthInfo without type, auth-session-login.yaml)."""
+    jwt = data.get("JWT")
+    if not isinstance(jwt, str) or not jwt:
+        return None
+    token: Token = {"access_token": jwt, "token_type": "Bearer"}
+    expire = data.get("ExpireTime")
+    try:
+        value = float(expire) if expire is not None else 0.0
+    except (TypeError, ValueError):
+        value = 0.0
+    if value > 0:
+        # v1 sends a duration, v2+ a Unix time (cells-api.md §3.1 / §3.2).
+        token["expires_at"] = value if value > 1e9 else now + value
+    return token
+
+
+class DexPasswordAuth(Authenticator):
+    """Cells v1: Dex password grant at ``/auth/dex/token`` (client ``cells-front`` + secret).
+
+    The ``id_token`` is the bearer (v1 admin guide, "Using the REST API"); a refresh is a
+    new grant (Dex id tokens live 10 min).
+    """
+
+    def __init__(
+        self,
+        session: CellsSession,
+        base_url: str,
+        login: str,
+        password: str,
+        client_id: str,
+        client_secret: str,
+        **kw: Any,
+    ) -> None:
+        super().__init__(session, base_url, **kw)
+        self._login, self._password = login, password
+        self._client = (client_id, client_secret)
+        self.redactor.pin(password, client_secret)
+
+    def _obtain(self) -> Token:
+        resp = self.session.post(
+            self._url(DEX_TOKEN_PATH),
+            data={
+                "grant_type": "password",
+                "username": self._login,
+                "password": self._password,
+                "scope": "openid email profile pydio offline_access",
+                "nonce": secrets.token_urlsafe(12),
+            },
+            auth=self._client,
+            withhold_token=True,
+            timeout=self.session.request_timeout,
+        )
+        data = resp.json() if resp.status_code == 200 else {}
+        id_token = data.get("id_token") if isinstance(data, dict) else None
+        if not isinstance(id_token, str):
+            raise CellsAuthError(
+                "Dex password grant refused: check login, password, client id and secret",
+                method="POST",
+                path=DEX_TOKEN_PATH,
+                status=resp.status_code,
+                subject=f"user:{self._login}",
+            )
+        token: Token = {"access_token": id_token, "token_type": "Bearer"}
+        if data.get("expires_in") is not None:
+            token["expires_in"] = float(data["expires_in"])
+        return token
+
+
+class OAuth2Auth(Authenticator):
+    """Stored authorization-code token, refreshed (and persisted) through the session."""
+
+    def __init__(self, session: CellsSession, base_url: str, token_file: Path, **kw: Any) -> None:
+        super().__init__(session, base_url, **kw)
+        self.token_file = token_file
+
+    def persist(self, token: Token) -> None:
+        """token_updater: write the rotated token at once (0600, atomic)."""
+        write_token_file(self.token_file, token)
+
+    def _obtain(self) -> Token:
+        token = read_token_file(self.token_file)
+        if token is None:
+            raise ConfigError(
+                f"no stored OAuth2 token in {self.token_file}: run `cells-migrate login` first"
+            )
+        return token
+
+    def _renew(self) -> Token:
+        # Goes through CellsSession.refresh_token: lock, rotation, token_updater.
+        token: Token = self.session.refresh_token(self._url(TOKEN_PATH), self._stored_refresh())
+        return token
+
+    def _stored_refresh(self) -> str | None:
+        value = (self.session.token or {}).get("refresh_token")
+        return value if isinstance(value, str) else None
+
+
+def build_session(config: CellsConfig) -> CellsSession:
+    """Create the one session for ``config`` (auto-refresh wired for ``oauth2``)."""
+    _allow_plain_http(config.url)
+    auth = config.auth
+    kwargs: dict[str, Any] = {"client_id": auth.client_id}
+    if auth.method == AuthMethod.OAUTH2:
+        kwargs.update(
+            auto_refresh_url=config.url.rstrip("/") + TOKEN_PATH,
+            auto_refresh_kwargs={"client_id": auth.client_id},
+            scope=OAUTH2_SCOPE,
+        )
+    session = CellsSession(**kwargs)
+    session.request_timeout = config.timeout_s
+    return session
+
+
+def build_authenticator(
+    config: CellsConfig,
+    session: CellsSession,
+    *,
+    clock: Callable[[], float] = time.time,
+    redactor: Redactor = DEFAULT_REDACTOR,
+    skew_s: float = DEFAULT_SKEW_S,
+) -> Authenticator:
+    """Pick the strategy named by ``config.auth.method``; raises ConfigError if incomplete."""
+    auth: AuthConfig = config.auth
+    base = config.url
+    kw: dict[str, Any] = {"clock": clock, "redactor": redactor, "skew_s": skew_s}
+    if auth.method == AuthMethod.PAT:
+        if auth.token is None:
+            raise ConfigError("cells.auth.token is required for method pat")
+        return PatAuth(session, base, auth.token.reveal(), **kw)
+    if auth.method == AuthMethod.PASSWORD:
+        if not auth.login or auth.password is None:
+            raise ConfigError("cells.auth.login and password are required for method password")
+        if auth.client_secret is not None:
+            return DexPasswordAuth(
+                session,
+                base,
+                auth.login,
+                auth.password.reveal(),
+                auth.client_id,
+                auth.client_secret.reveal(),
+                **kw,
+            )
+        return SessionPasswordAuth(session, base, auth.login, auth.password.reveal(), **kw)
+    if auth.token_file is None:
+        raise ConfigError("cells.auth.token_file is required for method oauth2")
+    strategy = OAuth2Auth(session, base, auth.token_file.expanduser(), **kw)
+    session.token_updater = strategy.persist
+    return strategy
+
+
+def _allow_plain_http(url: str) -> None:
+    """oauthlib refuses http:// unless OAUTHLIB_INSECURE_TRANSPORT is set. A Cells on plain
+    HTTP (the recordings' server, the loopback emulator) needs it; say so loudly."""
+    if urlsplit(url).scheme == "http":
+        host = urlsplit(url).hostname or ""
+        if host not in {"127.0.0.1", "localhost", "::1"}:
+            log.warning("Cells URL %s is plain HTTP: tokens and passwords travel in clear", url)
+        os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")

@@ -1,0 +1,242 @@
+"""``CellsClient``: typed access to the Cells REST API a migration needs (cells-api.md §1.1).
+
+Composition: one ``CellsSession`` (auth.py), one ``Transport`` (http.py: read-only guard,
+retries, status → exception), typed endpoints here and in idm.py. A client opened with
+``read_only=True`` refuses every write before anything leaves the process, which is how
+``plan`` is guaranteed never to change Cells.
+
+Example::
+
+    with CellsClient(config.cells, read_only=True) as cells:
+        version = cells.server_version()
+        users = cells.list_users()
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any
+
+from migrate.cells.auth import (
+    DEFAULT_SKEW_S,
+    Authenticator,
+    CellsSession,
+    build_authenticator,
+    build_session,
+)
+from migrate.cells.http import RetryPolicy, Transport
+from migrate.cells.idm import IdmEndpoints
+from migrate.cells.storage import DataSource, Job, Node, Service
+from migrate.cells.version import ServerVersion
+from migrate.config import CellsConfig
+from migrate.errors import CellsError, CellsHTTPError, CellsNotFound
+from migrate.redact import DEFAULT_REDACTOR, Redactor
+
+log = logging.getLogger(__name__)
+
+# A stat of a datasource that does not exist blocks ~42 s before answering (readiness
+# recordings): stat calls get at least 60 s.
+STAT_TIMEOUT_S = 60.0
+MARKER_FILE = ".pydio"
+
+
+class CellsClient(IdmEndpoints):
+    """The Cells API client. Thread-safe: share one instance between worker threads.
+
+    ``sleep`` is what the retry layer waits with (tests inject a recorder); ``version``
+    pins the server version (skips discovery, e.g. for replayed recordings).
+    """
+
+    def __init__(
+        self,
+        config: CellsConfig,
+        *,
+        read_only: bool,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        version: ServerVersion | None = None,
+        redactor: Redactor = DEFAULT_REDACTOR,
+        retry_attempts: int = 6,
+        skew_s: float = DEFAULT_SKEW_S,
+    ) -> None:
+        self.config = config
+        self.read_only = read_only
+        self.session: CellsSession = build_session(config)
+        self.auth: Authenticator = build_authenticator(
+            config, self.session, clock=clock, redactor=redactor, skew_s=skew_s
+        )
+        self.transport = Transport(
+            config,
+            self.session,
+            self.auth,
+            read_only=read_only,
+            retry=RetryPolicy(attempts=retry_attempts, sleep=sleep),
+            redactor=redactor,
+        )
+        self._version = version
+        self._version_lock = threading.Lock()
+
+    # ---------------------------------------------------------------- lifecycle
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.session.close()
+
+    def __enter__(self) -> CellsClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- version & services
+    def server_version(self) -> ServerVersion:
+        """The target's version from ``GET /a/config/discovery`` (once, then cached).
+
+        With a valid token Cells discloses ``Version``; an anonymous answer holds only the
+        edition, and ``ServerVersion.known`` is then False. Never calls ``POST /a/update``.
+        """
+        with self._version_lock:
+            if self._version is None:
+                data = self.transport.call("GET", "/a/config/discovery")
+                found = ServerVersion.from_discovery(data if isinstance(data, Mapping) else {})
+                if not found.known:
+                    # Anonymous discovery holds endpoints only; bootconf gives the edition.
+                    boot = self.transport.call("GET", "/a/frontend/bootconf")
+                    found = ServerVersion.from_bootconf(boot if isinstance(boot, Mapping) else {})
+                self._version = found
+                log.info(
+                    "Cells version %s (%s)", self._version.version or "?", self._version.edition
+                )
+            return self._version
+
+    def services(self, *, started_only: bool = False) -> list[Service]:
+        """``GET /a/config/ctl`` (admin token needed): the services and their status."""
+        params = {"StatusFilter": "STARTED"} if started_only else None
+        data = self.transport.call("GET", "/a/config/ctl", params=params)
+        items = data.get("Services") if isinstance(data, Mapping) else None
+        return [Service.from_json(s) for s in items or () if isinstance(s, Mapping)]
+
+    def virtual_nodes(self) -> list[Node]:
+        """``GET /a/config/virtualnodes``: template paths such as ``my-files`` and ``cells``."""
+        data = self.transport.call("GET", "/a/config/virtualnodes")
+        items = data.get("Children") if isinstance(data, Mapping) else None
+        return [Node.from_json(n) for n in items or () if isinstance(n, Mapping)]
+
+    # ---------------------------------------------------------------- datasources
+    def list_datasources(self) -> list[DataSource]:
+        """``GET /a/config/datasource``."""
+        data = self.transport.call("GET", "/a/config/datasource")
+        items = data.get("DataSources") if isinstance(data, Mapping) else None
+        return [DataSource.from_json(d) for d in items or () if isinstance(d, Mapping)]
+
+    def get_datasource(self, name: str) -> DataSource | None:
+        """``GET /a/config/datasource/{Name}``; None on 404 (unknown datasource)."""
+        try:
+            data = self.transport.call("GET", f"/a/config/datasource/{name}")
+        except CellsNotFound:
+            return None
+        return DataSource.from_json(data) if isinstance(data, Mapping) and data else None
+
+    def put_datasource(self, datasource: DataSource) -> DataSource:
+        """Create or update a datasource: **POST** ``/a/config/datasource/{Name}`` (PUT is
+        another route, datasource-structured-create.yaml). An upsert keyed by the name, so
+        it is re-sent as is after a lost answer. ``FlatStorage`` is sent only to v3+.
+        The name must match ``^[0-9a-z]+$`` (Cells answers 500 otherwise)."""
+        name = datasource.name
+        if not name or not name.isascii() or not all(c.isdigit() or c.islower() for c in name):
+            raise CellsError(
+                "datasource names are lowercase letters and digits only",
+                subject=f"datasource:{name}",
+            )
+        body = datasource.to_json(with_flat_storage=self.server_version().has_flat_storage)
+        data = self.transport.call("POST", f"/a/config/datasource/{name}", body=body)
+        return DataSource.from_json(data if isinstance(data, Mapping) else {})
+
+    def delete_datasource(self, name: str) -> bool:
+        """``DELETE /a/config/datasource/{Name}``; refused (500) while workspaces use it.
+        Retry safety: before re-sending, a 404 on GET means it is gone. False if absent."""
+        try:
+            self.transport.call(
+                "DELETE",
+                f"/a/config/datasource/{name}",
+                check=lambda: {} if self.get_datasource(name) is None else None,
+            )
+        except CellsNotFound:
+            return False
+        return True
+
+    def resync_datasource(self, name: str) -> str:
+        """Start job ``resync-ds-<name>`` as the admin UI does; returns the job id.
+        Re-sending only triggers the same job again."""
+        body = {"JobName": "datasource-resync", "JsonParameters": json.dumps({"dsName": name})}
+        data = self.transport.call("PUT", "/a/jobs/user/datasource-resync", body=body)
+        return str(data.get("JobUuid") or "") if isinstance(data, Mapping) else ""
+
+    def resync_job(self, name: str) -> Job | None:
+        """The ``resync-ds-<name>`` job with its latest tasks, or None before it exists."""
+        body = {"Owner": "*", "JobIDs": [f"resync-ds-{name}"], "LoadTasks": "Any", "TasksLimit": 3}
+        data = self.transport.call("POST", "/a/jobs/user", body=body)
+        jobs = data.get("Jobs") if isinstance(data, Mapping) else None
+        found = [Job.from_json(j) for j in jobs or () if isinstance(j, Mapping)]
+        return next((j for j in found if j.id == f"resync-ds-{name}"), None)
+
+    def datasource_ready(self, name: str, probe: str | None = None) -> bool:
+        """True when job ``resync-ds-<name>`` has a Finished task **and** the sub-folder
+        ``probe`` (or the datasource root) stats 200 (cells-v3-recordings README,
+        "Datasource readiness"). Never call it before the datasource was created: a stat
+        of a missing datasource blocks ~42 s."""
+        job = self.resync_job(name)
+        if job is None or not job.finished:
+            return False
+        target = f"{name}/{probe.strip('/')}" if probe else name
+        return self.stat_node(target) is not None
+
+    # ---------------------------------------------------------------- admin tree
+    def stat_node(self, path: str) -> Node | None:
+        """``POST /a/tree/admin/stat``; None when the node does not exist (404, or the 500
+        "Could not find …" of v2-v4). Timeout at least 60 s."""
+        timeout = max(STAT_TIMEOUT_S, self.config.timeout_s)
+        try:
+            data = self.transport.call(
+                "POST", "/a/tree/admin/stat", body={"Node": {"Path": path}}, timeout=timeout
+            )
+        except CellsNotFound:
+            return None
+        except CellsHTTPError as exc:
+            if exc.status == 500 and "not find" in exc.body.lower():
+                return None
+            raise
+        node = data.get("Node") if isinstance(data, Mapping) else None
+        return Node.from_json(node) if isinstance(node, Mapping) else None
+
+    def list_nodes(
+        self, path: str, *, recursive: bool = False, limit: int = 0, skip_markers: bool = True
+    ) -> list[Node]:
+        """``POST /a/tree/admin/list`` (paths ``<ds>/<sub>``; ``/`` lists datasources and
+        templates). ``.pydio`` marker files Cells writes into every folder are dropped
+        unless ``skip_markers`` is False. A missing parent raises CellsNotFound."""
+        body: dict[str, Any] = {"Node": {"Path": path}}
+        if recursive:
+            body["Recursive"] = True
+        if limit:
+            body["Limit"] = str(limit)
+        data = self.transport.call(
+            "POST",
+            "/a/tree/admin/list",
+            body=body,
+            timeout=max(STAT_TIMEOUT_S, self.config.timeout_s),
+        )
+        items = data.get("Children") if isinstance(data, Mapping) else None
+        nodes = [Node.from_json(n) for n in items or () if isinstance(n, Mapping)]
+        if skip_markers:
+            nodes = [n for n in nodes if n.name != MARKER_FILE]
+        return nodes
