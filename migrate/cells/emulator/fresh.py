@@ -1,0 +1,109 @@
+"""Seed the store with what a freshly installed Cells holds, and dump it as JSON."""
+
+from __future__ import annotations
+
+from migrate.cells.emulator import workspaces
+from migrate.cells.emulator.answers import JSON
+from migrate.cells.emulator.datasources import add_root
+from migrate.cells.emulator.fixtures import (
+    DEFAULT_DATASOURCES,
+    DEFAULT_ROLES,
+    DEFAULT_WORKSPACES,
+    SERVICES_ONLY_DATA_DIR,
+)
+from migrate.cells.emulator.records import DataSource, User, Workspace
+from migrate.cells.emulator.store import Store, Tables
+from migrate.cells.emulator.users import USER_POLICIES, USER_ROLE_POLICIES, hash_password
+
+
+def seed(store: Store) -> None:
+    """Replace every table with a fresh install: roles, admin, datasources, workspaces."""
+    store.t = Tables()
+    for uuid_, label, flags, policies in DEFAULT_ROLES:
+        store.new_role(uuid_, label, policies=policies, **flags)
+    login = store.config.admin_login
+    admin = User(
+        uuid=store.new_uuid(),
+        login=login,
+        group_path="/",
+        attributes={"profile": "admin"},
+        password_hash=hash_password(store.config.admin_password, store.new_hex(16).encode()),
+        last_connected=store.now(),
+        policies=store.policies([(a, s.format(login=login), e) for a, s, e in USER_POLICIES]),
+    )
+    store.add_user(admin)
+    role_policies = [(a, s.format(login=login), e) for a, s, e in USER_ROLE_POLICIES]
+    store.new_role(admin.uuid, f"{login} role", user_role=True, policies=role_policies)
+    for index, (name, flat) in enumerate(DEFAULT_DATASOURCES):
+        folder = f"{SERVICES_ONLY_DATA_DIR}/{name}"
+        body: JSON = {
+            "Name": name,
+            "StorageType": "LOCAL",
+            "FlatStorage": flat,
+            "StorageConfiguration": {"folder": folder, "normalize": "false"},
+            "ObjectsServiceName": "local1",
+            "ObjectsPort": 9001,
+            "ObjectsBucket": name,
+            "ApiKey": store.new_hex(16),
+            "ApiSecret": store.new_uuid(),
+        }
+        store.t.datasources[name] = DataSource(
+            name=name,
+            body=body,
+            folder="",
+            structured=not flat,
+            objects_service="local1",
+            indexed=True,
+        )
+        add_root(store, name, size=22 * (index + 1))
+    for slug, label, description, root, path in DEFAULT_WORKSPACES:
+        ws = Workspace(
+            uuid=store.new_uuid(),
+            slug=slug,
+            label=label,
+            description=description,
+            root_nodes={root: {"Uuid": root, "Path": path}},
+            last_updated=store.now(),
+            policies=store.policies(),
+        )
+        store.t.workspaces[ws.uuid] = ws
+        workspaces.write_acls(store, ws, {"DEFAULT_RIGHTS": "rw"})
+        ws.attributes = ""
+
+
+def dump(store: Store) -> JSON:
+    """The whole state as JSON with a deterministic order (no password hashes, no tokens)."""
+    t = store.t
+    users = [
+        {
+            "Uuid": u.uuid,
+            "Login": u.login,
+            "GroupPath": u.group_path,
+            "Attributes": dict(sorted(u.attributes.items())),
+            "Roles": list(u.roles),
+        }
+        for u in (t.users[k] for k in t.logins)
+    ]
+    groups = [
+        {"Uuid": g.uuid, "Path": p, "Attributes": dict(sorted(g.attributes.items()))}
+        for p, g in sorted(t.groups.items())
+    ]
+    roles = [r.render(read=True) for _, r in sorted(t.roles.items())]
+    wss = [workspaces.render_workspace(store, w) for _, w in sorted(t.workspaces.items())]
+    acls = [a.render() for _, a in sorted(t.acls.items())]
+    dss = [
+        {"Name": n, "Folder": d.folder, "Indexed": d.indexed, "Structured": d.structured}
+        for n, d in sorted(t.datasources.items())
+    ]
+    nodes = [n.render() for _, n in sorted(t.nodes.items())]
+    jobs = [j.render(0) for _, j in sorted(t.jobs.items())]
+    return {
+        "users": users,
+        "groups": groups,
+        "roles": roles,
+        "workspaces": wss,
+        "acls": acls,
+        "datasources": dss,
+        "nodes": nodes,
+        "jobs": jobs,
+    }

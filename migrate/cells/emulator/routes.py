@@ -1,0 +1,110 @@
+"""The route table: (method, path pattern) -> handler, with auth and write flags."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from migrate.cells.emulator import (
+    acls,
+    auth,
+    datasources,
+    discovery,
+    roles,
+    tree,
+    users,
+    workspaces,
+)
+from migrate.cells.emulator.answers import Answer, Call
+from migrate.cells.emulator.auth import AuthTables
+from migrate.cells.emulator.store import Store
+
+Handler = Callable[[Store, AuthTables, Call], Answer]
+StoreHandler = Callable[[Store, Call], Answer]
+
+BEARER, OPTIONAL, PUBLIC = "bearer", "optional", "public"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    """One endpoint. ``write`` marks what ``forbid_writes`` refuses and faults may half-apply."""
+
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    access: str = BEARER
+    write: bool = False
+
+
+def _s(handler: StoreHandler) -> Handler:
+    return lambda store, _auth, call: handler(store, call)
+
+
+_TABLE: tuple[tuple[str, str, Handler, str, bool], ...] = (
+    ("POST", "/a/frontend/session", auth.front_session, PUBLIC, False),
+    ("GET", "/a/frontend/bootconf", _s(discovery.bootconf), OPTIONAL, False),
+    ("GET", "/a/config/discovery", _s(discovery.discovery), OPTIONAL, False),
+    ("GET", "/a/config/ctl", _s(discovery.services), BEARER, False),
+    ("GET", "/a/config/peers", _s(discovery.peers), BEARER, False),
+    ("GET", "/a/config/virtualnodes", _s(discovery.virtual_nodes), BEARER, False),
+    ("GET", "/a/config/datasource", _s(datasources.list_datasources), BEARER, False),
+    ("GET", "/a/config/datasource/(?P<name>[^/]+)", _s(datasources.get_datasource), BEARER, False),
+    ("POST", "/a/config/datasource/(?P<name>[^/]+)", _s(datasources.post_datasource), BEARER, True),
+    ("PUT", "/a/config/datasource/(?P<name>[^/]+)", _s(datasources.put_datasource), BEARER, True),
+    (
+        "DELETE",
+        "/a/config/datasource/(?P<name>[^/]+)",
+        _s(datasources.delete_datasource),
+        BEARER,
+        True,
+    ),
+    ("POST", "/a/workspace", _s(workspaces.search_workspaces), BEARER, False),
+    ("PUT", "/a/workspace/(?P<slug>[^/]+)", _s(workspaces.put_workspace), BEARER, True),
+    ("DELETE", "/a/workspace/(?P<slug>[^/]+)", _s(workspaces.delete_workspace), BEARER, True),
+    ("POST", "/a/role", _s(roles.search_roles), BEARER, False),
+    ("GET", "/a/role/(?P<uuid>[^/]+)", _s(roles.get_role), BEARER, False),
+    ("PUT", "/a/role/(?P<uuid>[^/]+)", _s(roles.put_role), BEARER, True),
+    ("DELETE", "/a/role/(?P<uuid>[^/]+)", _s(roles.delete_role), BEARER, True),
+    ("POST", "/a/user", _s(users.search_users), BEARER, False),
+    ("PUT", "/a/user/roles/(?P<login>[^/]+)", _s(users.put_user_roles), BEARER, True),
+    ("GET", "/a/user/(?P<login>.+)", _s(users.get_user), BEARER, False),
+    ("PUT", "/a/user/(?P<login>.+)", _s(users.put_user), BEARER, True),
+    ("DELETE", "/a/user/(?P<login>.+)", _s(users.delete_user), BEARER, True),
+    ("PUT", "/a/acl", _s(acls.put_acl), BEARER, True),
+    ("POST", "/a/acl", _s(acls.search_acls), BEARER, False),
+    ("POST", "/a/acl/bulk/delete", _s(acls.bulk_delete), BEARER, True),
+    ("POST", "/a/tree/admin/stat", _s(tree.admin_stat), BEARER, False),
+    ("POST", "/a/tree/admin/list", _s(tree.admin_list), BEARER, False),
+    ("POST", "/a/jobs/user", _s(tree.list_jobs), BEARER, False),
+    ("PUT", "/a/jobs/user/(?P<job>[^/]+)", _s(tree.put_user_job), BEARER, True),
+    ("GET", "/oidc/oauth2/auth", auth.oauth_auth, PUBLIC, False),
+    ("POST", "/oidc/oauth2/token", auth.oauth_token, PUBLIC, False),
+    ("GET", "/oauth2/login", auth.login_page, PUBLIC, False),
+    ("POST", "/auth/dex/token", auth.dex_token, PUBLIC, False),
+)
+
+ROUTES: tuple[Route, ...] = tuple(
+    Route(method=m, pattern=re.compile(p + r"\Z"), handler=h, access=a, write=w)
+    for m, p, h, a, w in _TABLE
+)
+_EXACT: dict[tuple[str, str], Route] = {
+    (r.method, r.pattern.pattern[:-2]): r for r in ROUTES if "(" not in r.pattern.pattern
+}
+
+
+def find(method: str, raw_path: str) -> tuple[Route | None, dict[str, str], bool]:
+    """(route, decoded params, path known for another method)."""
+    exact = _EXACT.get((method, raw_path))
+    if exact is not None:
+        return exact, {}, True
+    known = False
+    for route in ROUTES:
+        match = route.pattern.match(raw_path)
+        if match is None:
+            continue
+        if route.method == method:
+            return route, {k: unquote(v) for k, v in match.groupdict().items()}, True
+        known = True
+    return None, {}, known
