@@ -168,9 +168,18 @@ class Authenticator:
             return True
         return self.clock() < self._refresh_at
 
+    # Only the OAuth2 strategy lets oauthlib see the expiry (for the session's auto-refresh);
+    # the others track it here alone, with the injected clock.
+    session_tracks_expiry = False
+
     def _install(self, token: Token) -> None:
         self._note(token)
-        self.session.token = token
+        if self.session_tracks_expiry:
+            self.session.token = token
+        else:
+            self.session.token = {
+                k: v for k, v in token.items() if k not in ("expires_at", "expires_in")
+            }
 
     def _note(self, token: Token) -> None:
         """Record when ``token`` must be refreshed and teach the redactor its values."""
@@ -334,6 +343,8 @@ class DexPasswordAuth(Authenticator):
 
 class OAuth2Auth(Authenticator):
     """Stored authorization-code token, refreshed (and persisted) through the session."""
+
+    session_tracks_expiry = True
 
     def __init__(self, session: CellsSession, base_url: str, token_file: Path, **kw: Any) -> None:
         super().__init__(session, base_url, **kw)

@@ -300,14 +300,13 @@ class Workspace:
         """PUT /a/workspace/{Slug} body. Attributes is a JSON *string* (object → 500) and
         each RootNodes value repeats its Uuid (else ROOT_GROUP ACLs get an empty NodeID,
         workspace-attributes-and-default-rights.yaml)."""
-        body: JsonObj = {
-            "Slug": self.slug,
-            "Label": self.label,
-            "Description": self.description,
-            "Scope": self.scope,
-            "Attributes": json.dumps(dict(self.attributes), sort_keys=True),
-            "RootNodes": {r.uuid: {"Uuid": r.uuid, "Path": r.path} for r in self.roots},
-        }
+        body: JsonObj = {"Slug": self.slug, "Label": self.label, "Scope": self.scope}
+        if self.description:
+            body["Description"] = self.description
+        if self.attributes:
+            body["Attributes"] = json.dumps(dict(self.attributes), sort_keys=True)
+        if self.roots:
+            body["RootNodes"] = {r.uuid: {"Uuid": r.uuid, "Path": r.path} for r in self.roots}
         if self.uuid:
             body["UUID"] = self.uuid
         if self.policies:

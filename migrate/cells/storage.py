@@ -61,15 +61,19 @@ class DataSource:
         """POST /a/config/datasource/{Name} body (datasource-structured-create.yaml).
 
         ``with_flat_storage`` is false for v1/v2 servers whose spec has no such field.
-        ObjectsServiceName/Port are computed by the server for LOCAL and not sent.
+        ObjectsServiceName is computed by the server for LOCAL and not sent.
         """
         body: JsonObj = {
             "Name": self.name,
             "StorageType": self.storage_type,
             "EncryptionMode": self.encryption_mode,
             "StorageConfiguration": dict(self.storage_configuration),
-            "VersioningPolicyName": self.versioning_policy,
         }
+        if self.versioning_policy:
+            body["VersioningPolicyName"] = self.versioning_policy
+        if self.objects_port:
+            # A preferred port for a new objects service (first free from it, else 9001).
+            body["ObjectsPort"] = self.objects_port
         if with_flat_storage:
             body["FlatStorage"] = self.flat_storage
         if self.objects_bucket:

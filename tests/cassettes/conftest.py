@@ -44,8 +44,18 @@ def _shape(body: Any) -> Any:
     except ValueError:
         return {k: sorted(v) for k, v in parse_qs(text, keep_blank_values=True).items()}
     if isinstance(data, dict):
-        data = {k: v for k, v in data.items() if k not in ("Limit", "Offset")}
+        data = {k: _nested(v) for k, v in data.items() if k not in ("Limit", "Offset")}
     return data
+
+
+def _nested(value: Any) -> Any:
+    """JSON-in-a-string fields (workspace Attributes, job JsonParameters) compare parsed."""
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def body_shape(r1: Any, r2: Any) -> None:
@@ -87,6 +97,22 @@ def replay() -> Callable[[str], Any]:
         return player.use_cassette(str(RECORDINGS / name), allow_playback_repeats=False)
 
     return use
+
+
+@pytest.fixture
+def new_client() -> Iterator[Callable[..., CellsClient]]:
+    """Factory of clients on the recordings' base URL (closed after the test)."""
+    made: list[CellsClient] = []
+
+    def make(**kw: Any) -> CellsClient:
+        kw.setdefault("read_only", False)
+        kw.setdefault("sleep", Sleeps())
+        made.append(CellsClient(pat_config(), **kw))
+        return made[-1]
+
+    yield make
+    for c in made:
+        c.close()
 
 
 @pytest.fixture
