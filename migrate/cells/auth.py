@@ -251,10 +251,14 @@ class SessionPasswordAuth(Authenticator):
             return None
         return _session_token(data, self.clock()) if isinstance(data, dict) else None
 
+    _lifetime_s: float | None = None
+
     def _obtain(self) -> Token:
         token = self._post(
             {"login": self._login, "password": self._password, "type": "credentials"}
         )
+        if token is not None and "expires_at" in token:
+            self._lifetime_s = max(float(token["expires_at"]) - self.clock(), 1.0)
         if token is None:
             raise CellsAuthError(
                 "login refused: check cells.auth.login / password (10 failures lock the user)",
@@ -268,7 +272,14 @@ class SessionPasswordAuth(Authenticator):
     def _renew(self) -> Token:
         # The refresh token is in the cookie session (cells-v3-behaviour.md §1).
         token = self._post({"type": "refresh"})
-        return token if token is not None else self._obtain()
+        if token is None:
+            return self._obtain()
+        now = self.clock()
+        if self._lifetime_s and float(token.get("expires_at", 0.0)) <= now:
+            # Cells keeps the login's ExpireTime on refresh (cells-v3-behaviour.md §1):
+            # count the new token's life from now with the lifetime seen at login.
+            token["expires_at"] = now + self._lifetime_s
+        return token
 
 
 def _session_token(data: Mapping[str, Any], now: float) -> Token | None:

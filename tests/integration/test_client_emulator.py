@@ -1,0 +1,229 @@
+"""CellsClient against the emulator (a real HTTP server on loopback).
+
+Token expiry under concurrency, rotation of refresh tokens, fault injection (503, 429,
+dropped connections) and the no-duplicate guarantee of retried writes. Backoff waits are
+recorded by an injected ``sleep`` instead of slept; nothing here asserts on timing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from migrate.cells.client import CellsClient
+from migrate.cells.emulator import EmulatorConfig, EmulatorServer
+from migrate.cells.login import begin_oauth2_login
+from migrate.cells.models import ACL, Role, RootNode, User, Workspace
+from migrate.config import AuthConfig, AuthMethod, CellsConfig
+from migrate.errors import CellsAuthError, MigrateError, ReadOnlyViolation
+from migrate.secret import Secret
+
+pytestmark = pytest.mark.integration
+
+
+class Sleeps:
+    """Thread-safe recorder of the waits the retry layer asked for."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, seconds: float) -> None:
+        with self._lock:
+            self.waits.append(seconds)
+
+
+@pytest.fixture
+def emu() -> Iterator[EmulatorServer]:
+    with EmulatorServer(EmulatorConfig(seed=7, index_delay_s=0.0)) as server:
+        yield server
+
+
+def _pat_client(emu: EmulatorServer, **kw: Any) -> CellsClient:
+    auth = AuthConfig(method=AuthMethod.PAT, token=Secret(emu.mint_pat("admin")))
+    kw.setdefault("read_only", False)
+    kw.setdefault("sleep", Sleeps())
+    return CellsClient(CellsConfig(url=emu.url, auth=auth, concurrency=4), **kw)
+
+
+def _oauth2_login(emu: EmulatorServer, token_file: Path) -> CellsConfig:
+    """Run ``cells-migrate login``'s flow; the test plays the browser and the user."""
+    auth = AuthConfig(method=AuthMethod.OAUTH2, client_id="cells-client", token_file=token_file)
+    config = CellsConfig(url=emu.url, auth=auth, concurrency=4)
+    pending = begin_oauth2_login(config)
+    browser = requests.Session()
+    hop = browser.get(pending.url, allow_redirects=False, timeout=10)
+    challenge = parse_qs(urlsplit(hop.headers["Location"]).query)["login_challenge"][0]
+    answer = browser.post(
+        emu.url + "/a/frontend/session",
+        json={
+            "AuthInfo": {
+                "login": "admin",
+                "password": "admin",
+                "challenge": challenge,
+                "type": "credentials",
+            }
+        },
+        timeout=10,
+    ).json()
+    pending.exchange(answer["RedirectTo"])  # the user pastes the redirect (or the code)
+    return config
+
+
+def _hammer(client: CellsClient, calls: int, threads: int) -> list[BaseException]:
+    failures: list[BaseException] = []
+
+    def one(i: int) -> None:
+        try:
+            if i % 2:
+                client.get_role("ADMINS")
+            else:
+                client.list_datasources()
+        except MigrateError as exc:
+            failures.append(exc)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(one, range(calls)))
+    return failures
+
+
+def test_oauth2_refresh_under_four_threads(emu: EmulatorServer, tmp_path: Path) -> None:
+    token_file = tmp_path / "token.json"
+    emu.configure(token_ttl_s=1.0, latency_ms=20.0)
+    config = _oauth2_login(emu, token_file)
+    first_refresh = json.loads(token_file.read_text())["refresh_token"]
+    with CellsClient(config, read_only=True, sleep=Sleeps()) as client:
+        failures = _hammer(client, 500, 4)
+    log = emu.requests()
+    refreshes = [r for r in log if r["path"] == "/oidc/oauth2/token" and r["status"] == 200]
+    refused = [r for r in log if r["path"] == "/oidc/oauth2/token" and r["status"] != 200]
+    api_calls = [r for r in log if r["path"].startswith("/a/") and r["status"] == 200]
+    assert failures == []
+    assert len(api_calls) >= 500
+    assert len(refreshes) >= 3  # 500 calls x 20 ms / 4 threads outlive several 1 s tokens
+    assert refused == []  # no thread ever spent a rotated-out refresh token
+    stored = json.loads(token_file.read_text())["refresh_token"]
+    assert stored != first_refresh
+    reuse = requests.post(
+        emu.url + "/oidc/oauth2/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": first_refresh,
+            "client_id": "cells-client",
+        },
+        timeout=10,
+    )
+    assert reuse.status_code == 400  # the emulator refuses a used refresh token
+    assert reuse.json()["error"] == "invalid_request"
+
+
+def test_session_password_refresh_under_four_threads(emu: EmulatorServer) -> None:
+    emu.configure(token_ttl_s=1.0, latency_ms=10.0)
+    auth = AuthConfig(method=AuthMethod.PASSWORD, login="admin", password=Secret("admin"))
+    config = CellsConfig(url=emu.url, auth=auth, concurrency=4)
+    with CellsClient(config, read_only=True, sleep=Sleeps()) as client:
+        failures = _hammer(client, 300, 4)
+    sessions = [r for r in emu.requests() if r["path"] == "/a/frontend/session"]
+    assert failures == []
+    assert len(sessions) >= 2  # the login, then cookie refreshes
+    assert all(r["status"] == 200 for r in sessions)
+
+
+def test_a_refused_pat_is_final(emu: EmulatorServer) -> None:
+    auth = AuthConfig(method=AuthMethod.PAT, token=Secret("not-a-token"))
+    with (
+        CellsClient(CellsConfig(url=emu.url, auth=auth), read_only=True) as client,
+        pytest.raises(CellsAuthError) as refused,
+    ):
+        client.list_datasources()
+    assert refused.value.status == 401
+    assert len(emu.requests()) == 1  # no refresh and no retry of a 401
+
+
+def test_read_only_client_sends_no_write(emu: EmulatorServer) -> None:
+    with _pat_client(emu, read_only=True) as client:
+        users, _ = client.search_people()  # a search done with POST is a read
+        with pytest.raises(ReadOnlyViolation):
+            client.put_role(Role(uuid="r", label="R"))
+        with pytest.raises(ReadOnlyViolation):
+            client.delete_acls(ACL(action="read", role_id="r", node_id="n"))
+        with pytest.raises(ReadOnlyViolation):
+            client.delete_user("admin")
+    sent = [(r["method"], r["path"]) for r in emu.requests()]
+    assert users
+    assert sent == [("GET", "/a/config/discovery"), ("POST", "/a/user")]
+
+
+def _workload(client: CellsClient, n: int) -> None:
+    def one(i: int) -> None:
+        role = client.put_role(Role(uuid=f"role-{i}", label=f"Role {i}"))
+        client.put_user(
+            User(
+                login=f"user-{i}",
+                attributes=(("profile", "standard"),),
+                roles=(role.uuid,),
+                password=Secret(f"Passw0rd-{i}"),
+            )
+        )
+        ws = client.put_workspace(
+            Workspace(
+                uuid=f"ws-{i}",
+                slug=f"ws-{i}",
+                label=f"WS {i}",
+                roots=(RootNode(uuid="my-files", path="my-files"),),
+            )
+        )
+        client.put_acl(
+            ACL(
+                action="read",
+                value="1",
+                role_id=role.uuid,
+                workspace_id=ws.uuid,
+                node_id="my-files",
+            )
+        )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(one, range(n)))
+
+
+def test_faults_retried_and_no_write_duplicated(emu: EmulatorServer) -> None:
+    n = 40
+    emu.configure(fault_rate=0.17, fault_mix=[("503", 10), ("429", 5), ("drop", 2)])
+    sleeps = Sleeps()
+    with _pat_client(emu, sleep=sleeps, retry_attempts=8) as client:
+        _workload(client, n)
+        emu.configure(fault_rate=0.17)
+        reads = [client.get_user(f"user-{i}") for i in range(n)]
+    state = emu.state()
+    log = emu.requests()
+    faults = [r for r in log if r["status"] in (0, 429, 503)]
+    users = [u for u in _objects(state, "users") if str(u.get("Login", "")).startswith("user-")]
+    acls = [a for a in _objects(state, "acls") if str(a.get("RoleID", "")).startswith("role-")]
+    workspaces = [
+        w for w in _objects(state, "workspaces") if str(w.get("Slug", "")).startswith("ws-")
+    ]
+    assert all(r is not None for r in reads)
+    assert faults, "the emulator injected no fault: the test proves nothing"
+    assert len(users) == n
+    assert len(acls) == n
+    assert len(workspaces) == n
+    assert sleeps.waits  # backoff asked for waits, none was slept for real
+    assert 1.0 in sleeps.waits  # a 429's Retry-After: 1 was honoured
+
+
+def _objects(state: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    value = state.get(kind)
+    if isinstance(value, dict):
+        return [v for v in value.values() if isinstance(v, dict)]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return []
