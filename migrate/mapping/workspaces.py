@@ -1,0 +1,420 @@
+"""Legacy workspaces → Cells datasources and workspaces (DESIGN.md "Workspaces").
+
+Decisions, in order, for every legacy workspace (legacy-model.md §8):
+
+1. system ids (``ajxp_home``, ``ajxp_conf``, ``inbox``…) and excluded ones are skipped;
+2. shared children (§8.3, owner + parent) belong to the shares stage; templates are not
+   workspaces themselves (their children are) — both unless forced;
+3. the driver decides: LOCAL, S3, or skipped with the rule's reason;
+4. template children read missing options from their template (§8.3);
+5. a ``PATH`` with ``AJXP_USER`` is a per-user folder: the workspace is rooted on the
+   Cells personal-files template node and the folder above is still a datasource, with a
+   finding that says what to do on Cells Home and on Enterprise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from migrate.legacy.model import (
+    Finding,
+    FindingKind,
+    Inventory,
+    LegacyMap,
+    LegacyValue,
+    LegacyWorkspace,
+)
+from migrate.mapping import ids
+from migrate.mapping.datasources import (
+    Placement,
+    S3Spec,
+    StorageRoot,
+    plan_datasources,
+    resolve_folder,
+)
+from migrate.mapping.desired import DesiredDatasource, DesiredWorkspace, NodeKind, NodeRef
+from migrate.mapping.findings import blocker, info, warning
+from migrate.mapping.rules import DefaultRightsMode, MappingRules, StorageKind
+from migrate.secret import Secret
+
+_PARENT_OPTION = re.compile(r"^AJXP_PARENT_OPTION:PATH:(.*)$")
+_QUOTA = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)b?\s*$", re.IGNORECASE)
+_VALID_DEFAULT_RIGHTS = frozenset({"", "r", "w", "rw"})
+USER_TOKEN = "AJXP_USER"  # noqa: S105 - a path variable, not a password
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Source:
+    """A workspace that will exist on Cells, before its datasource is known."""
+
+    ws: LegacyWorkspace
+    options: LegacyMap
+    root: StorageRoot
+    user_suffix: str | None  # after the per-user folder prefix: "/AJXP_USER/docs"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkspaceMapping:
+    """Result: Cells workspaces by legacy id, datasources, and why others were skipped."""
+
+    workspaces: dict[str, DesiredWorkspace]
+    datasources: tuple[DesiredDatasource, ...]
+    skipped: dict[str, str]  # legacy id -> finding code that explains it
+    findings: tuple[Finding, ...]
+
+
+def root_group_rights(inventory: Inventory, rules: MappingRules) -> dict[str, str]:
+    """``{workspace id: right}`` of the roles that become ROOT_GROUP, later ids winning."""
+    roles = inventory.roles_by_id()
+    merged: dict[str, str] = {}
+    for role_id in rules.roles.root_group_ids:
+        role = roles.get(role_id)
+        if role is not None:
+            merged.update(role.acl_map())
+    return merged
+
+
+def map_workspaces(inventory: Inventory, rules: MappingRules) -> WorkspaceMapping:
+    """Map every legacy workspace (pure, deterministic)."""
+    by_id = inventory.workspaces_by_id()
+    findings: list[Finding] = []
+    skipped: dict[str, str] = {}
+    sources: list[_Source] = []
+    for ws in sorted(inventory.workspaces, key=lambda w: w.workspace_id):
+        source, code, found = _classify(ws, by_id, rules)
+        findings.extend(found)
+        if source is None:
+            skipped[ws.workspace_id] = code
+        else:
+            sources.append(source)
+    plan = plan_datasources([s.root for s in sources], rules)
+    findings.extend(plan.findings)
+    root_rights = root_group_rights(inventory, rules)
+    slugs = _slugs([s.ws for s in sources if s.ws.workspace_id in plan.placements], rules)
+    workspaces: dict[str, DesiredWorkspace] = {}
+    for source in sources:
+        wid = source.ws.workspace_id
+        placement = plan.placements.get(wid)
+        if placement is None:
+            skipped[wid] = "datasource-folder-invalid"
+            continue
+        desired, found = _workspace(source, placement, slugs[wid], root_rights.get(wid), rules)
+        workspaces[wid] = desired
+        findings.extend(found)
+    return WorkspaceMapping(
+        workspaces=workspaces,
+        datasources=plan.datasources,
+        skipped=skipped,
+        findings=tuple(findings),
+    )
+
+
+def _classify(
+    ws: LegacyWorkspace, by_id: Mapping[str, LegacyWorkspace], rules: MappingRules
+) -> tuple[_Source | None, str, list[Finding]]:
+    wid = ws.workspace_id
+    over = rules.workspaces.overrides
+    key = FindingKind.WORKSPACE
+    if wid in over.exclude:
+        return None, "excluded", [info(key, wid, "excluded", f"workspace {wid} is excluded")]
+    if wid in rules.workspaces.skip_ids or ws.system:
+        msg = f"workspace {wid} ({ws.driver}) is a Pydio system workspace with no storage; skipped"
+        return None, "system-workspace", [info(key, wid, "system-workspace", msg)]
+    forced = wid in over.force
+    if ws.shared_child and not forced:
+        msg = (
+            f"workspace {wid} ({ws.display!r}) is a share by {ws.owner}; the shares stage "
+            "migrates it as a Cell or a link, with its rights"
+        )
+        return None, "shared-child", [info(FindingKind.SHARE, wid, "shared-child", msg)]
+    if ws.is_template and not forced:
+        msg = f"workspace {wid} ({ws.display!r}) is a template; its children are migrated"
+        return None, "template", [info(key, wid, "template", msg)]
+    parent = by_id.get(ws.parent_id) if ws.parent_id else None
+    options = _effective_options(ws, parent)
+    driver = _effective_driver(ws, parent)
+    rule = rules.driver(driver)
+    if rule.storage is StorageKind.SKIP:
+        msg = f"workspace {wid} ({ws.display!r}) uses driver {driver}: {rule.reason}; not migrated"
+        return None, "driver-unsupported", [warning(key, wid, "driver-unsupported", msg)]
+    if rule.storage is StorageKind.S3:
+        return _s3_source(ws, parent, options)
+    return _local_source(ws, options, by_id, rules)
+
+
+def _effective_options(ws: LegacyWorkspace, parent: LegacyWorkspace | None) -> LegacyMap:
+    """Template and shared children read missing options from their parent (§8.3)."""
+    if parent is None or not (ws.infer_options_from_parent or ws.template_child):
+        return ws.options
+    own = {k for k, _ in ws.options}
+    return LegacyMap(items=ws.options.items + tuple(i for i in parent.options if i[0] not in own))
+
+
+def _effective_driver(ws: LegacyWorkspace, parent: LegacyWorkspace | None) -> str:
+    if ws.driver.startswith("ajxp_template_") and parent is not None:
+        return parent.driver  # legacy-model.md §8.3: children made from a template
+    return ws.driver
+
+
+def _s3_source(
+    ws: LegacyWorkspace, parent: LegacyWorkspace | None, options: LegacyMap
+) -> tuple[_Source | None, str, list[Finding]]:
+    wid = ws.workspace_id
+    container = _text(options.get("CONTAINER"))
+    if not container:
+        msg = f"S3 workspace {wid} has no CONTAINER option; it cannot be migrated"
+        found = blocker(FindingKind.WORKSPACE, wid, "s3-container-missing", msg)
+        return None, "s3-container-missing", [found]
+    key_text = _text(options.get("API_KEY"))  # API_KEY is a plain option in legacy-model.md
+    spec = S3Spec(
+        container=container,
+        region=_text(options.get("REGION")),
+        endpoint=_text(options.get("STORAGE_URL")),
+        signature_version=_text(options.get("SIGNATURE_VERSION")),
+        api_key=_secret_option(ws, parent, "API_KEY") or (Secret(key_text) if key_text else None),
+        api_secret=_secret_option(ws, parent, "SECRET_KEY"),
+    )
+    inner = _text(options.get("PATH")) or "/"
+    root = StorageRoot(workspace_id=wid, path=inner, s3=spec)
+    return _Source(ws=ws, options=options, root=root, user_suffix=None), "", []
+
+
+def _secret_option(ws: LegacyWorkspace, parent: LegacyWorkspace | None, name: str) -> Secret | None:
+    value = ws.secret_option(name)
+    if value is None and parent is not None:
+        value = parent.secret_option(name)
+    return value
+
+
+def _raw_path(
+    ws: LegacyWorkspace, options: LegacyMap, by_id: Mapping[str, LegacyWorkspace]
+) -> str | None:
+    """PATH, following ``AJXP_PARENT_OPTION:PATH:<sub>`` of 8.x shared children (§8.2)."""
+    raw = _text(options.get("PATH")) or ws.path or ""
+    match = _PARENT_OPTION.match(raw)
+    if match is None:
+        return raw or None
+    parent = by_id.get(ws.parent_id or "")
+    if parent is None:
+        return None
+    base = _raw_path(parent, parent.options, by_id)
+    return None if base is None else base.rstrip("/") + "/" + match.group(1).strip("/")
+
+
+def _local_source(
+    ws: LegacyWorkspace,
+    options: LegacyMap,
+    by_id: Mapping[str, LegacyWorkspace],
+    rules: MappingRules,
+) -> tuple[_Source | None, str, list[Finding]]:
+    wid = ws.workspace_id
+    raw = _raw_path(ws, options, by_id)
+    if raw is None:
+        msg = f"workspace {wid} ({ws.display!r}) has no usable PATH; it cannot be migrated"
+        return None, "path-missing", [blocker(FindingKind.WORKSPACE, wid, "path-missing", msg)]
+    suffix = None
+    if USER_TOKEN in raw:
+        before = raw[: raw.index(USER_TOKEN)]
+        folder_part = before if before.endswith("/") else before.rsplit("/", 1)[0] + "/"
+        suffix = raw[len(folder_part) - 1 :]
+        raw = folder_part
+    folder, why = resolve_folder(raw, rules)
+    if folder is None:
+        msg = (
+            f"workspace {wid} ({ws.display!r}): {why}; set mapping paths.variables or "
+            "legacy.path_rewrite"
+        )
+        return (
+            None,
+            "path-unresolved",
+            [blocker(FindingKind.WORKSPACE, wid, "path-unresolved", msg)],
+        )
+    root = StorageRoot(workspace_id=wid, path=folder)
+    return _Source(ws=ws, options=options, root=root, user_suffix=suffix), "", []
+
+
+def _slugs(workspaces: list[LegacyWorkspace], rules: MappingRules) -> dict[str, str]:
+    """Unique valid slugs: renamed ones first, then by (wanted slug, legacy id)."""
+    over = rules.workspaces.overrides
+    taken: set[str] = set(rules.workspaces.reserved_slugs)
+    result: dict[str, str] = {}
+    for ws in workspaces:
+        renamed = over.renamed(ws.workspace_id)
+        if renamed is not None:
+            result[ws.workspace_id] = ids.make_unique(renamed, taken)
+            taken.add(result[ws.workspace_id])
+    wanted = sorted(
+        (ids.slugify(ws.slug or ws.display), ws.workspace_id)
+        for ws in workspaces
+        if ws.workspace_id not in result
+    )
+    for slug, wid in wanted:
+        result[wid] = ids.make_unique(slug, taken)
+        taken.add(result[wid])
+    return result
+
+
+def _workspace(
+    source: _Source,
+    placement: Placement,
+    slug: str,
+    root_right: str | None,
+    rules: MappingRules,
+) -> tuple[DesiredWorkspace, list[Finding]]:
+    ws, wid = source.ws, source.ws.workspace_id
+    findings: list[Finding] = []
+    if slug != ids.slugify(ws.slug or ws.display):
+        findings.append(
+            info(
+                FindingKind.WORKSPACE,
+                wid,
+                "slug-changed",
+                f"workspace {wid}: slug {ws.slug!r} becomes {slug!r} on Cells",
+            )
+        )
+    label = ws.display or ws.slug or wid
+    description = _text(source.options.get("USER_DESCRIPTION"))
+    wrules = rules.workspaces
+    if len(label) > wrules.label_max or len(description) > wrules.description_max:
+        findings.append(
+            info(
+                FindingKind.WORKSPACE,
+                wid,
+                "text-truncated",
+                f"workspace {wid}: label or description cut to Cells' limits",
+            )
+        )
+    attrs, found = _attributes(ws, source.options, root_right, rules)
+    findings.extend(found)
+    template = None
+    if source.user_suffix is not None:
+        node = NodeRef(
+            kind=NodeKind.TEMPLATE,
+            path=wrules.personal_template_node,
+            uuid=wrules.personal_template_node,
+        )
+        template = _template_resolution(placement, source.user_suffix)
+        findings.append(
+            _personal_finding(ws, source, placement, template, wrules.personal_template_node)
+        )
+    elif placement.sub:
+        node = NodeRef(kind=NodeKind.FOLDER, path=f"{placement.datasource}/{placement.sub}")
+    else:
+        node = NodeRef(
+            kind=NodeKind.DATASOURCE,
+            path=placement.datasource,
+            uuid=f"DATASOURCE:{placement.datasource}",
+        )
+    desired = DesiredWorkspace(
+        uuid=ids.workspace_uuid(wid),
+        slug=slug,
+        label=label[: wrules.label_max],
+        description=description[: wrules.description_max],
+        attributes=attrs,
+        root_nodes=(node,),
+        datasource=placement.datasource,
+        template_resolution=template,
+        legacy_key=wid,
+    )
+    return desired, findings
+
+
+def _template_resolution(placement: Placement, suffix: str) -> str:
+    """Cells' template-path syntax (cells-api.md §2 step 2): ``AJXP_USER`` → ``User.Name``."""
+    head = f"/{placement.sub}" if placement.sub else ""
+    pieces = [
+        f'"{head}{p}"' if i == 0 else f'"{p}"' for i, p in enumerate(suffix.split(USER_TOKEN))
+    ]
+    joined = " + User.Name + ".join(pieces)
+    return f"DataSources.{placement.datasource} + {joined}".replace(' + ""', "")
+
+
+def _personal_finding(
+    ws: LegacyWorkspace, source: _Source, placement: Placement, template: str, node_id: str
+) -> Finding:
+    folder = source.root.path
+    return warning(
+        FindingKind.WORKSPACE,
+        ws.workspace_id,
+        "personal-files",
+        f"workspace {ws.workspace_id} ({ws.display!r}) has one folder per user under "
+        f"{folder}. It is rooted on the Cells template node "
+        f"'{node_id}'. Cells Home: only the "
+        "built-in My Files template exists; copy each user's folder into that user's Cells "
+        "personal folder (personal/<login>) after the users stage. Cells Enterprise: create a "
+        f"template path resolving to {template} and re-root the workspace on it. The folder "
+        f"itself is kept reachable for admins in datasource {placement.datasource}.",
+    )
+
+
+def _attributes(
+    ws: LegacyWorkspace, options: LegacyMap, root_right: str | None, rules: MappingRules
+) -> tuple[tuple[tuple[str, str | bool], ...], list[Finding]]:
+    """ALLOW_SYNC, DEFAULT_RIGHTS and QUOTA, sent whole on every PUT (cells-v3 "attributes")."""
+    wid = ws.workspace_id
+    findings: list[Finding] = []
+    attrs: dict[str, str | bool] = {}
+    meta = options.get_map("META_SOURCES")
+    syncable = meta.get_map("meta.syncable").get("REPO_SYNCABLE")
+    if syncable in (True, "true", "1", 1):
+        attrs["ALLOW_SYNC"] = True  # as Cells' wizard does (cells-api.md §2 step 3)
+    legacy = _text(options.get("DEFAULT_RIGHTS"))
+    if legacy not in _VALID_DEFAULT_RIGHTS:
+        findings.append(
+            warning(
+                FindingKind.WORKSPACE,
+                wid,
+                "default-rights-invalid",
+                f"workspace {wid}: DEFAULT_RIGHTS {legacy!r} is not r, w or rw; ignored",
+            )
+        )
+        legacy = ""
+    attrs["DEFAULT_RIGHTS"] = _default_rights(wid, legacy, root_right, rules, findings)
+    quota = _quota(meta.get_map("meta.quota").get("DEFAULT_QUOTA"))
+    if quota:
+        attrs["QUOTA"] = quota
+    return tuple(sorted(attrs.items())), findings
+
+
+def _default_rights(
+    wid: str, legacy: str, root_right: str | None, rules: MappingRules, findings: list[Finding]
+) -> str:
+    """The root group's own right wins: it is what Pydio applied (legacy-model.md §6)."""
+    if root_right is not None:
+        actions = rules.actions(root_right) or ()
+        return "".join(c for c, a in (("r", "read"), ("w", "write")) if a in actions)
+    if not legacy or rules.workspaces.default_rights is DefaultRightsMode.DROP:
+        return ""
+    findings.append(
+        warning(
+            FindingKind.WORKSPACE,
+            wid,
+            "default-rights-widen",
+            f"workspace {wid}: legacy DEFAULT_RIGHTS {legacy!r} becomes Cells DEFAULT_RIGHTS, "
+            "which gives it to every user at once. Pydio only copied it into the root group at "
+            "first boot, and the root group holds no right on this workspace now. Set "
+            "workspaces.default_rights: drop in a mapping file to keep access as it is.",
+        )
+    )
+    return legacy
+
+
+def _quota(value: LegacyValue) -> str:
+    """``meta.quota`` DEFAULT_QUOTA ("1G", "500M", bytes) → bytes as text ("" if none)."""
+    if isinstance(value, int) and value > 0:
+        return str(value)
+    match = _QUOTA.match(value) if isinstance(value, str) else None
+    if match is None:
+        return ""
+    factor = 1024 ** " kmgtp".index(match.group(2).lower() or " ")
+    return str(int(float(match.group(1)) * factor))
+
+
+def _text(value: LegacyValue) -> str:
+    if value is None or isinstance(value, LegacyMap):
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else ""
+    return str(value)
