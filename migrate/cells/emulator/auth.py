@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 from migrate.cells.emulator.answers import JSON, Answer, ApiError, Call
+from migrate.cells.emulator.fixtures import oidc_configuration
 from migrate.cells.emulator.store import Store
 from migrate.cells.emulator.users import check_password
 
@@ -88,13 +89,14 @@ def authenticate(store: Store, auth: AuthTables, header: str | None) -> str:
 def _check_login(store: Store, login: str, password: str) -> None:
     """Password check with the failed-login counter and lock (cells-v3-behaviour.md §1)."""
     user = store.t.users.get(login)
-    if user is not None and user.failed_logins >= LOCK_AFTER:
+    failed = int(user.attributes.get("failedConnections", "0")) if user else 0
+    if user is not None and failed >= LOCK_AFTER:
         raise ApiError(401, "User is locked - Please contact your admin")
     if user is None or not password or not check_password(user.password_hash, password):
-        if user is not None:
-            user.failed_logins += 1
+        if user is not None:  # recorded: the counter is a visible user attribute
+            user.attributes["failedConnections"] = str(failed + 1)
         raise ApiError(401, "Login failed", "Unauthorized: Login failed")
-    user.failed_logins = 0
+    user.attributes.pop("failedConnections", None)
     user.last_connected = store.now()
 
 
@@ -177,6 +179,11 @@ def oauth_auth(store: Store, auth: AuthTables, call: Call) -> Answer:
         headers=[("Location", location)],
         content_type="text/html; charset=utf-8",
     )
+
+
+def oidc_discovery(store: Store, auth: AuthTables, call: Call) -> Answer:
+    """``GET /oidc/.well-known/openid-configuration`` (Hydra's discovery document)."""
+    return Answer(body=oidc_configuration(call.base_url))
 
 
 def login_page(store: Store, auth: AuthTables, call: Call) -> Answer:

@@ -28,6 +28,7 @@ class EmulatorConfig:
     fault_mix: tuple[tuple[str, int], ...] = DEFAULT_FAULT_MIX
     index_delay_s: float = 0.5
     missing_ds_stat_delay_s: float = 0.0
+    autoapply_cache_s: float = 0.0
     seed: int | None = None
     version: str = "3.0.9"
     forbid_writes: bool = False

@@ -107,7 +107,7 @@ def services(store: Store, call: Call) -> Answer:
                 source=svc,
             )
         )
-    return Answer(body={"Services": items})
+    return Answer(body={"Services": items, "Total": len(items)})
 
 
 def virtual_nodes(store: Store, call: Call) -> Answer:

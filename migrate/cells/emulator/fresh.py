@@ -34,6 +34,7 @@ def seed(store: Store) -> None:
     store.add_user(admin)
     role_policies = [(a, s.format(login=login), e) for a, s, e in USER_ROLE_POLICIES]
     store.new_role(admin.uuid, f"{login} role", user_role=True, policies=role_policies)
+    _seed_anon(store)
     for index, (name, flat) in enumerate(DEFAULT_DATASOURCES):
         folder = f"{SERVICES_ONLY_DATA_DIR}/{name}"
         body: JSON = {
@@ -69,6 +70,26 @@ def seed(store: Store) -> None:
         store.t.workspaces[ws.uuid] = ws
         workspaces.write_acls(store, ws, {"DEFAULT_RIGHTS": "rw"})
         ws.attributes = ""
+
+
+def _seed_anon(store: Store) -> None:
+    """``pydio.anon.user`` (profile ``anon``) is listed by ``POST /a/user`` on a fresh Cells."""
+    login = "pydio.anon.user"
+    anon = User(
+        uuid=store.new_uuid(),
+        login=login,
+        group_path="/",
+        attributes={"profile": "anon"},
+        password_hash=hash_password(store.new_hex(32), store.new_hex(16).encode()),
+        policies=store.policies([(a, s.format(login=login), e) for a, s, e in USER_POLICIES]),
+    )
+    store.add_user(anon)
+    policies = (
+        ("READ", f"user:{login}", "allow"),
+        ("READ", "profile:admin", "allow"),
+        ("WRITE", "profile:admin", "allow"),
+    )
+    store.new_role(anon.uuid, f"{login} role", user_role=True, policies=policies)
 
 
 def dump(store: Store) -> JSON:

@@ -49,11 +49,15 @@ class Role:
     user_role: bool = False
     force_override: bool = False
     auto_applies: tuple[str, ...] = ()
+    auto_since: float = 0.0  # when AutoApplies was set (for the auto-apply cache)
     last_updated: int = 0
     policies: Policies = field(default_factory=Policies)
 
-    def render(self, *, read: bool) -> JSON:
-        """``read`` adds what GET/search add: ``AutoApplies:[""]``, policy ids, editable flag."""
+    def render(self, *, read: bool, editable: bool = True) -> JSON:
+        """``read`` adds what GET/search add: ``AutoApplies:[""]``, policy ids, editable flag.
+
+        Roles listed inside a user carry no ``PoliciesContextEditable`` (``editable=False``).
+        """
         out: JSON = {"Uuid": self.uuid, "Label": self.label}
         for key, flag in (
             ("IsTeam", self.is_team),
@@ -70,7 +74,7 @@ class Role:
         if self.force_override:
             out["ForceOverride"] = True
         out["Policies"] = self.policies.render(self.uuid, with_ids=read)
-        if read:
+        if read and editable:
             out["PoliciesContextEditable"] = True
         return out
 
@@ -86,7 +90,6 @@ class User:
     roles: list[str] = field(default_factory=list)  # custom roles, in stored order
     password_hash: str = ""
     last_connected: int = 0
-    failed_logins: int = 0
     is_group: bool = False
     policies: Policies = field(default_factory=Policies)
 
@@ -186,7 +189,8 @@ class DataSource:
     folder: str
     structured: bool
     objects_service: str
-    index_due: float | None = None  # when the running resync finishes
+    index_due: float | None = None  # when the running resync has indexed the folder
+    finish_due: float | None = None  # when its task turns Finished (recorded: ~2x later)
     indexed: bool = False
 
 

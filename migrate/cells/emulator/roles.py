@@ -39,8 +39,11 @@ def put_role(store: Store, call: Call) -> Answer:
             user_role=bool(body.get("UserRole")),
             force_override=bool(body.get("ForceOverride")),
             auto_applies=auto,
+            auto_since=store.clock(),
         )
     else:
+        if auto != role.auto_applies:
+            role.auto_since = store.clock()
         role.label = label
         role.is_team = bool(body.get("IsTeam")) or role.is_team
         role.force_override = bool(body.get("ForceOverride"))

@@ -82,6 +82,7 @@ _TABLE: tuple[tuple[str, str, Handler, str, bool], ...] = (
     ("GET", "/oidc/oauth2/auth", auth.oauth_auth, PUBLIC, False),
     ("POST", "/oidc/oauth2/token", auth.oauth_token, PUBLIC, False),
     ("GET", "/oauth2/login", auth.login_page, PUBLIC, False),
+    ("GET", "/oidc/.well-known/openid-configuration", auth.oidc_discovery, PUBLIC, False),
     ("POST", "/auth/dex/token", auth.dex_token, PUBLIC, False),
 )
 

@@ -28,6 +28,7 @@ LIVE_KNOBS = frozenset(
         "latency_ms",
         "fault_rate",
         "fault_mix",
+        "autoapply_cache_s",
         "token_ttl_s",
         "index_delay_s",
         "missing_ds_stat_delay_s",

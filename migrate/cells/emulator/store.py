@@ -41,6 +41,7 @@ class Settings:
     token_ttl_s: float
     index_delay_s: float
     missing_ds_stat_delay_s: float
+    autoapply_cache_s: float
     forbid_writes: bool
 
 
@@ -83,6 +84,7 @@ class Store:
             token_ttl_s=config.token_ttl_s,
             index_delay_s=config.index_delay_s,
             missing_ds_stat_delay_s=config.missing_ds_stat_delay_s,
+            autoapply_cache_s=config.autoapply_cache_s,
             forbid_writes=config.forbid_writes,
         )
         self.t = Tables()

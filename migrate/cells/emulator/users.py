@@ -75,7 +75,11 @@ def effective_roles(store: Store, user: User) -> list[Role]:
         group = store.t.groups.get(path)
         if group is not None and group.uuid in roles:
             stack.append(roles[group.uuid])
-    others = [r for r in roles.values() if user.profile in r.auto_applies]
+    cache = store.settings.autoapply_cache_s
+    # role-autoapplies-and-teams.yaml: a new AutoApplies role shows up after a cache of
+    # up to 10 s (loadAutoAppliesRoles); modelled as fixed windows of autoapply_cache_s.
+    window = (store.clock() // cache) * cache if cache > 0 else float("inf")
+    others = [r for r in roles.values() if user.profile in r.auto_applies and r.auto_since < window]
     others += [roles[r] for r in user.roles if r in roles and roles[r] not in others]
     others.sort(key=lambda r: r.force_override)
     stack += others
@@ -92,7 +96,7 @@ def render_user(store: Store, user: User, *, editable: bool = True) -> JSON:
     public = {k: v for k, v in sorted(user.attributes.items()) if not k.startswith(PRIVATE_PREFIX)}
     if public:
         out["Attributes"] = public
-    out["Roles"] = [r.render(read=True) for r in effective_roles(store, user)]
+    out["Roles"] = [r.render(read=True, editable=False) for r in effective_roles(store, user)]
     out["Login"] = user.login
     out["LastConnected"] = user.last_connected
     out["Policies"] = user.policies.render(user.uuid, with_ids=True)
@@ -108,7 +112,7 @@ def render_group(store: Store, group: User, *, editable: bool) -> JSON:
     if group.attributes:
         out["Attributes"] = dict(sorted(group.attributes.items()))
     role = store.t.roles.get(group.uuid)
-    out["Roles"] = [role.render(read=True)] if role else []
+    out["Roles"] = [role.render(read=True, editable=False)] if role else []
     out.update({"IsGroup": True, "GroupLabel": group.login})
     out["Policies"] = group.policies.render(group.uuid, with_ids=True)
     if editable:
@@ -126,7 +130,8 @@ def ensure_group(store: Store, path: str, attributes: dict[str, str] | None = No
     parent, _, label = path.rpartition("/")
     ensure_group(store, parent or "/")
     attrs = dict(attributes or {})
-    attrs["pydio:labelLike"] = attrs.get("displayName", label).lower()
+    if attributes is not None:  # pagination-and-search.yaml: implicit groups have none
+        attrs["pydio:labelLike"] = attrs.get("displayName", label).lower()
     group = User(
         uuid=store.new_uuid(),
         login=label,
@@ -330,11 +335,9 @@ def search_users(store: Store, call: Call) -> Answer:
     body = call.json()
     queries = [q for q in body.get("Queries") or [] if isinstance(q, dict)]
     combine = all if body.get("Operation") == "AND" else any
-    groups = sorted(store.t.groups.values(), key=lambda g: g.full_path)
-    users = [store.t.users[login] for login in store.t.logins]
-    found = [
-        i for i in groups + users if not queries or combine(_matches(store, i, q) for q in queries)
-    ]
+    # pagination-and-search.yaml: one ASCII order over group labels and logins.
+    items = sorted([*store.t.groups.values(), *store.t.users.values()], key=lambda i: i.login)
+    found = [i for i in items if not queries or combine(_matches(store, i, q) for q in queries)]
     if body.get("CountOnly"):
         return Answer(body={"Total": len(found)})
     offset, limit = page_args(body, default_limit=100)

@@ -102,7 +102,7 @@ def rebuilt_attributes(store: Store, ws: Workspace) -> str:
     return json.dumps(out, separators=(",", ":")) if out else ""
 
 
-def render_workspace(store: Store, ws: Workspace) -> JSON:
+def render_workspace(store: Store, ws: Workspace, *, editable: bool = True) -> JSON:
     """A workspace as a search returns it (roots rebuilt from the tree)."""
     out: JSON = {"UUID": ws.uuid, "Label": ws.label}
     if ws.description:
@@ -121,7 +121,8 @@ def render_workspace(store: Store, ws: Workspace) -> JSON:
             )
     if roots:
         out["RootNodes"] = roots
-    out["PoliciesContextEditable"] = True
+    if editable:
+        out["PoliciesContextEditable"] = True
     return out
 
 
@@ -158,10 +159,11 @@ def put_workspace(store: Store, call: Call) -> Answer:
     if ws.description:
         out["Description"] = ws.description
     out.update({"Slug": ws.slug, "Scope": ws.scope})
-    if created:  # recorded: the create answer has Policies, the update answer Attributes
+    if created:  # recorded: the create answer has Policies, the update answer has not
         out["Policies"] = ws.policies.render(ws.uuid, with_ids=False)
-    elif rebuilt_attributes(store, ws):
-        out["Attributes"] = rebuilt_attributes(store, ws)
+    attributes = rebuilt_attributes(store, ws)
+    if attributes:
+        out["Attributes"] = attributes
     if ws.root_nodes:
         out["RootNodes"] = ws.root_nodes
     return Answer(body=out)
@@ -202,7 +204,7 @@ def search_workspaces(store: Store, call: Call) -> Answer:
     subjects = caller_subjects(store, call.caller)
     found = [
         w
-        for _, w in sorted(store.t.workspaces.items())
+        for w in store.t.workspaces.values()  # creation order (workspace-crud.yaml #8)
         if (not queries or combine(_matches(w, q) for q in queries))
         and (subjects is None or w.policies.subjects("READ") & subjects)
     ]
@@ -210,6 +212,10 @@ def search_workspaces(store: Store, call: Call) -> Answer:
     page = found[offset : offset + limit]
     if not page:
         return Answer(body={})
-    return Answer(
-        body={"Workspaces": [render_workspace(store, w) for w in page], "Total": len(found)}
-    )
+    items = [
+        render_workspace(
+            store, w, editable=subjects is None or bool(w.policies.subjects("WRITE") & subjects)
+        )
+        for w in page
+    ]
+    return Answer(body={"Workspaces": items, "Total": len(found)})

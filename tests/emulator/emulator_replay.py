@@ -1,0 +1,278 @@
+"""Replays recorded Cells interactions against the emulator and compares answer shapes.
+
+Recorded ids (UUIDs, hex challenges, scrubbed ``<PLACEHOLDER>`` tokens) are learned from
+the emulator's answers at the same place in the JSON and substituted into later requests.
+This module is test tooling: it shares nothing with ``migrate.cells.client``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+import yaml
+
+from migrate.cells.emulator import EmulatorServer
+
+HERE = Path(__file__).resolve().parent
+RECORDINGS = HERE.parent / "cassettes" / "recordings"
+if not RECORDINGS.is_dir():
+    RECORDINGS = Path("/work/shared/cells-v3-recordings")
+RECORDED_BASE = "http://127.0.0.1:8080"
+RECORDED_DATA = "/srv/cells/legacy-files"
+ID_RE = re.compile(
+    r"\A(<[A-Z_0-9]+>|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})\Z"
+)
+# Keys whose values are lists of records, aligned by a natural key to learn ids.
+ALIGN_KEYS = ("Path", "Login", "GroupLabel", "Slug", "Name", "Label", "JobID")
+
+
+def load(name: str) -> list[dict[str, Any]]:
+    """The interactions of one cassette."""
+    with (RECORDINGS / name).open(encoding="utf-8") as fh:
+        return list(yaml.safe_load(fh)["interactions"])
+
+
+def shape(value: Any) -> Any:
+    """JSON key sets, recursively; list elements are merged; leaves are just ``.``."""
+    if isinstance(value, dict):  # map keys that are ids (RootNodes) compare as "<id>"
+        return {("<id>" if ID_RE.match(k) else k): shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        merged: Any = None
+        for item in value:
+            merged = merge(merged, shape(item))
+        return ["list", merged]
+    return "."
+
+
+def merge(a: Any, b: Any) -> Any:
+    """Union of two shapes."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: merge(a.get(k), b.get(k)) for k in sorted(set(a) | set(b))}
+    if isinstance(a, list) and isinstance(b, list):
+        return ["list", merge(a[1], b[1])]
+    return a
+
+
+def diff_shapes(want: Any, got: Any, where: str = "$") -> list[str]:
+    """Differences between a recorded and an emulated shape (empty list = same shape)."""
+    if want is None or got is None:
+        return []  # an empty list on one side tells nothing about its elements
+    if isinstance(want, dict) and isinstance(got, dict):
+        out = [f"{where}: missing key {k!r}" for k in sorted(set(want) - set(got))]
+        out += [f"{where}: extra key {k!r}" for k in sorted(set(got) - set(want))]
+        for key in sorted(set(want) & set(got)):
+            out += diff_shapes(want[key], got[key], f"{where}.{key}")
+        return out
+    if isinstance(want, list) and isinstance(got, list):
+        return diff_shapes(want[1], got[1], f"{where}[]")
+    if type(want) is not type(got):
+        return [f"{where}: recorded {type(want).__name__}, emulated {type(got).__name__}"]
+    return []
+
+
+class FakeClock:
+    """The emulator's clock, moved by the replay where the recording shows time passing."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Outcome:
+    """What one replayed interaction gave."""
+
+    index: int
+    method: str
+    path: str
+    want_status: int
+    got_status: int
+    problems: list[str] = field(default_factory=list)
+
+
+class Replayer:
+    """Replays cassettes, in order, against one emulator."""
+
+    def __init__(self, emu: EmulatorServer, data_dir: Path) -> None:
+        self.emu = emu
+        self.data_dir = data_dir
+        self.ids: dict[str, str] = {"<ADMIN_PASSWORD>": emu.config.admin_password}
+        self.admin = emu.mint_pat(emu.config.admin_login)
+        self.expired = emu.mint_pat(emu.config.admin_login, ttl_s=-1.0)
+        self.sessions: list[str] = []
+        self.by_login: dict[str, str] = {}
+        self.oauth: list[str] = []
+        self.cookie: str | None = None
+        self.http = requests.Session()
+
+    # substitution ---------------------------------------------------------------------
+    def translate(self, text: str) -> str:
+        """Recorded ids and paths -> the emulator's."""
+        text = text.replace(RECORDED_BASE, self.emu.url).replace(RECORDED_DATA, str(self.data_dir))
+        for old in sorted(self.ids, key=len, reverse=True):
+            if old in text:
+                text = text.replace(old, self.ids[old])
+        return text
+
+    def learn(self, want: Any, got: Any) -> None:
+        """Map recorded id-like leaves to the emulator's values at the same place."""
+        if isinstance(want, dict) and isinstance(got, dict):
+            for key in set(want) & set(got):
+                self.learn(want[key], got[key])
+        elif isinstance(want, list) and isinstance(got, list):
+            for w, g in self._align(want, got):
+                self.learn(w, g)
+        elif isinstance(want, str) and isinstance(got, str) and want != got:
+            if ID_RE.match(want) and want not in self.ids:
+                self.ids[want] = got
+            elif "?" in want and "?" in got:  # a URL: learn its query values (code, state)
+                w, g = parse_qs(urlsplit(want).query), parse_qs(urlsplit(got).query)
+                for key in set(w) & set(g):
+                    self.learn(w[key][0], g[key][0])
+
+    @staticmethod
+    def _align(want: list[Any], got: list[Any]) -> list[tuple[Any, Any]]:
+        for key in ALIGN_KEYS:
+            if want and all(isinstance(x, dict) and key in x for x in want + got):
+                index = {x[key]: x for x in got}
+                return [(w, index[w[key]]) for w in want if w[key] in index]
+        return list(zip(want, got, strict=False))
+
+    # one interaction ---------------------------------------------------------------
+    def token(self, kind: str) -> str | None:
+        """The bearer for a token kind of the TOKENS table (default: the admin PAT)."""
+        if kind.startswith("login:"):
+            return self.by_login[kind[6:]]
+        choices = {
+            "admin": self.admin,
+            "session": self.sessions[-1] if self.sessions else None,
+            "session-prev": self.sessions[-2] if len(self.sessions) > 1 else None,
+            "oauth": self.oauth[-1] if self.oauth else None,
+            "oauth-prev": self.oauth[-2] if len(self.oauth) > 1 else None,
+            "garbage": "garbage-token",
+            "expired": self.expired,
+        }
+        return choices[kind]
+
+    def send(self, item: dict[str, Any], kind: str | None) -> requests.Response:
+        """Send one recorded request, translated, with the chosen credentials."""
+        req = item["request"]
+        uri = self.translate(req["uri"])
+        body = req.get("body") or ""
+        if isinstance(body, dict):
+            body = body.get("string") or ""
+        body = self.translate(body)
+        rec_headers = {k.lower(): v[0] for k, v in (req.get("headers") or {}).items()}
+        headers = {"Content-Type": rec_headers.get("content-type", "application/json")}
+        if "authorization" in rec_headers:
+            token = self.token(kind or "admin")
+            if token is not None:
+                headers["Authorization"] = f"Bearer {token}"
+        if "cookie" in rec_headers and self.cookie:
+            headers["Cookie"] = f"pydio={self.cookie}"
+        if "/oidc/oauth2/auth" in uri:
+            uri = self._pkce(uri)
+        resp = self.http.request(
+            req["method"],
+            uri,
+            data=body.encode(),
+            headers=headers,
+            allow_redirects=False,
+            timeout=30,
+        )
+        self.http.cookies.clear()  # the recorded Cookie header decides what is sent
+        return resp
+
+    def _pkce(self, uri: str) -> str:
+        """Replace the recorded PKCE challenge with one whose verifier we know."""
+        verifier = secrets.token_urlsafe(32)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+        self.ids["<CODE_VERIFIER_1>"] = verifier
+        return re.sub(
+            r"code_challenge=[^&]+", f"code_challenge={challenge.rstrip(b'=').decode()}", uri
+        )
+
+    def replay(self, item: dict[str, Any], index: int, kind: str | None) -> Outcome:
+        """Send, compare status and shape, learn ids and tokens."""
+        resp = self.send(item, kind)
+        rec = item["response"]
+        out = Outcome(
+            index=index,
+            method=item["request"]["method"],
+            path=urlsplit(item["request"]["uri"]).path,
+            want_status=rec["status"]["code"],
+            got_status=resp.status_code,
+        )
+        if out.want_status != out.got_status:
+            out.problems.append(f"status {out.got_status} != recorded {out.want_status}")
+        want = _json(rec["body"].get("string") or "")
+        got = _json(resp.text)
+        if (want is None) != (got is None):
+            out.problems.append("one answer is JSON, the other is not")
+        elif want is not None:
+            out.problems += diff_shapes(shape(want), shape(got))
+            self.learn(want, got)
+        if out.want_status == 302:
+            self.learn(rec["headers"].get("Location", [""])[0], resp.headers.get("Location", ""))
+        self._remember(item, resp, got)
+        return out
+
+    def _remember(self, item: dict[str, Any], resp: requests.Response, got: Any) -> None:
+        if resp.cookies.get("pydio"):
+            self.cookie = resp.cookies["pydio"]
+        if not isinstance(got, dict):
+            return
+        if "JWT" in got:
+            self.sessions.append(got["JWT"])
+            body = _json(self.translate(item["request"].get("body") or "")) or {}
+            login = (body.get("AuthInfo") or {}).get("login")
+            if login:
+                self.by_login[login] = got["JWT"]
+        if "access_token" in got:
+            self.oauth.append(got["access_token"])
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def build_legacy_tree(root: Path) -> None:
+    """Recreate the recorded legacy folders (from the recorded recursive admin lists)."""
+    for cassette, index, folder in (
+        ("datasource-structured-create.yaml", 7, "rec-ds1"),
+        ("datasource-readiness.yaml", 14, "rec2-ds"),
+    ):
+        listing = json.loads(load(cassette)[index]["response"]["body"]["string"])
+        base = root / folder
+        base.mkdir(parents=True, exist_ok=True)
+        for node in listing.get("Children", []):
+            rel = node["Path"].split("/", 1)[1]
+            if rel.endswith(".pydio"):
+                continue  # written by Cells itself, not part of the legacy tree
+            target = base / rel
+            if node["Type"] == "COLLECTION":
+                target.mkdir(parents=True, exist_ok=True)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(b"x" * int(node.get("Size", "0")))
