@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from migrate.errors import LegacyFormatError
 from migrate.legacy import phpserial
@@ -152,7 +152,8 @@ def decode_role(
         raise LegacyFormatError(f"not a role object ({kind})")
     make = make_acl or _new_acl
     if obj.class_name == "AjxpRole":
-        return _decode_legacy_role(role_id, obj, owner=owner, problems=problems, make_acl=make)
+        role = _decode_legacy_role(role_id, obj, owner=owner, problems=problems, make_acl=make)
+        return replace(role, last_updated=last_updated)
     parameters = to_map(obj.get("parameters"), problems)
     core = parameters.get_map("AJXP_REPO_SCOPE_ALL").get_map("core.conf")
     label = core.get_str("ROLE_DISPLAY_NAME") or _opt_text(obj.get("roleLabel"), problems)
