@@ -22,7 +22,7 @@ from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.login import begin_oauth2_login
 from migrate.cells.models import ACL, Role, RootNode, User, Workspace
-from migrate.config import AuthConfig, AuthMethod, CellsConfig
+from migrate.config import AuthConfig, AuthMethod, CellsConfig, TlsConfig
 from migrate.errors import CellsAuthError, MigrateError, ReadOnlyViolation
 from migrate.secret import Secret
 
@@ -227,3 +227,36 @@ def _objects(state: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     if isinstance(value, list):
         return [v for v in value if isinstance(v, dict)]
     return []
+
+
+def test_cells_v1_dex_password_grant() -> None:
+    with EmulatorServer(EmulatorConfig(seed=3, version="1.6.2", token_ttl_s=2.0)) as v1:
+        auth = AuthConfig(
+            method=AuthMethod.PASSWORD,
+            login="admin",
+            password=Secret("admin"),
+            client_id="cells-front",
+            client_secret=Secret("front-secret"),
+        )
+        config = CellsConfig(url=v1.url, auth=auth)
+        with CellsClient(config, read_only=True, sleep=Sleeps()) as client:
+            version = client.server_version()
+            datasources = client.list_datasources()
+        grants = [r for r in v1.requests() if r["path"] == "/auth/dex/token"]
+    assert version.major == 1
+    assert not version.group_put_appends_label
+    assert datasources
+    assert [g["status"] for g in grants] == [200]
+
+
+def test_tls_verification_off_warns_loudly(
+    emu: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    auth = AuthConfig(method=AuthMethod.PAT, token=Secret(emu.mint_pat("admin")))
+    config = CellsConfig(url=emu.url, auth=auth, tls=TlsConfig(verify=False))
+    with caplog.at_level("WARNING"), CellsClient(config, read_only=True) as client:
+        assert client.session.verify is False
+    assert any(
+        r.levelname == "WARNING" and "TLS VERIFICATION IS OFF" in r.getMessage()
+        for r in caplog.records
+    )
