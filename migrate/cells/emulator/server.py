@@ -41,8 +41,15 @@ WRITE_FORBIDDEN = "write forbidden by test"
 class Emulator:
     """The emulated Cells without the socket: store, secrets, request log, dispatch."""
 
-    def __init__(self, config: EmulatorConfig, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.config = config
+        self.sleep = sleep
         self.store = Store(config, clock=clock)
         self.auth = AuthTables()
         self.log: list[dict[str, Any]] = []
@@ -156,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         emu = self.emulator
         if emu.store.settings.latency_ms > 0:
-            time.sleep(emu.store.settings.latency_ms / 1000)
+            emu.sleep(emu.store.settings.latency_ms / 1000)
         route, params, known = routes.find(self.command, url.path)
         call = Call(
             method=self.command,
@@ -188,7 +195,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         if answer.delay_s > 0:
-            time.sleep(answer.delay_s)
+            self.emulator.sleep(answer.delay_s)
         self._send(answer)
 
     def _send(self, answer: Answer) -> None:
@@ -241,9 +248,14 @@ class EmulatorServer(Emulator):
     """The emulator on a real socket, served by a background thread (a context manager)."""
 
     def __init__(
-        self, config: EmulatorConfig | None = None, *, clock: Callable[[], float] = time.time
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        super().__init__(config or EmulatorConfig(), clock=clock)
+        """Bind the socket now (so ``url`` is known); ``start()`` begins serving."""
+        super().__init__(config or EmulatorConfig(), clock=clock, sleep=sleep)
         handler = type("BoundHandler", (_Handler,), {"emulator": self})
         self._httpd = ThreadingHTTPServer((self.config.host, self.config.port), handler)
         self._httpd.daemon_threads = True
