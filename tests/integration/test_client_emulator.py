@@ -7,7 +7,9 @@ recorded by an injected ``sleep`` instead of slept; nothing here asserts on timi
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +26,7 @@ from migrate.cells.login import begin_oauth2_login
 from migrate.cells.models import ACL, Role, RootNode, User, Workspace
 from migrate.config import AuthConfig, AuthMethod, CellsConfig, TlsConfig
 from migrate.errors import CellsAuthError, MigrateError, ReadOnlyViolation
+from migrate.redact import RedactingFilter, Redactor
 from migrate.secret import Secret
 
 pytestmark = pytest.mark.integration
@@ -260,3 +263,42 @@ def test_tls_verification_off_warns_loudly(
         r.levelname == "WARNING" and "TLS VERIFICATION IS OFF" in r.getMessage()
         for r in caplog.records
     )
+
+
+def test_debug_logs_carry_no_secret() -> None:
+    """Everything logged at DEBUG (ours, requests-oauthlib's, urllib3's) goes through the
+    redacting filter the CLI installs; no password or token survives it."""
+    redactor = Redactor()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter(redactor))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    auth = AuthConfig(method=AuthMethod.PASSWORD, login="admin", password=Secret("Adm1n-Secret-9"))
+    try:
+        with (
+            EmulatorServer(EmulatorConfig(seed=5, admin_password="Adm1n-Secret-9")) as emu,
+            CellsClient(
+                CellsConfig(url=emu.url, auth=auth), read_only=False, redactor=redactor
+            ) as client,
+        ):
+            client.put_user(
+                User(
+                    login="carol",
+                    attributes=(("profile", "standard"),),
+                    password=Secret("Carol-Pass-42"),
+                )
+            )
+            token = client.auth.access_token
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    text = stream.getvalue()
+    assert "PUT /a/user/carol -> 200" in text
+    assert token
+    assert token not in text
+    assert "Carol-Pass-42" not in text
+    assert "Adm1n-Secret-9" not in text
+    assert "Adding token" in text  # requests-oauthlib did log the token dict, masked
