@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from migrate.cells.auth import _session_token
 from migrate.cells.client import CellsClient
 from migrate.cells.login import begin_oauth2_login
+from migrate.cells.password_auth import _session_token
 from migrate.config import AuthConfig, AuthMethod, CellsConfig
 from migrate.errors import CellsAuthError
 from migrate.secret import Secret

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from migrate.cells.auth import _session_token
 from migrate.cells.models import ACL, Group, Policy, Role, User, Workspace
+from migrate.cells.password_auth import _session_token
 from migrate.cells.storage import DataSource, Job, Node, Service
 from migrate.cells.version import ServerVersion
 
