@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from migrate.redact import MASK, RedactingFilter, Redactor, redact
 from migrate.secret import Secret
@@ -77,3 +80,19 @@ def test_filter_masks_message_args_and_exception(caplog: pytest.LogCaptureFixtur
     assert "pw-given-as-arg" not in text
     assert "leaked-in-exception" not in text
     assert "Adding token" in text
+
+
+@given(
+    password=st.text(min_size=1, max_size=40),
+    field=st.sampled_from(["Password", "password", "JWT", "ApiSecret", "refresh_token"]),
+)
+def test_any_secret_field_value_is_masked(password: str, field: str) -> None:
+    body = json.dumps({"Login": "alice", field: password, "GroupPath": "/"})
+    decoded = json.loads(redact(body))
+    assert decoded == {"Login": "alice", field: MASK, "GroupPath": "/"}
+
+
+@given(token=st.from_regex(r"[A-Za-z0-9\-._~+/]{8,60}", fullmatch=True))
+def test_any_bearer_is_masked(token: str) -> None:
+    assert token not in redact(f"Authorization: Bearer {token}")
+    assert token not in redact(f"{{'Authorization': 'Bearer {token}'}}")
