@@ -127,17 +127,20 @@ class IdmEndpoints:
         return User.from_json(data if isinstance(data, Mapping) else {})
 
     def delete_user(self, login: str) -> bool:
-        """Delete a user. Retry safety: before re-sending, a 404 on GET means it is gone.
-        Returns False when the user did not exist."""
+        """Delete a user (its user role goes with it). True when Cells removed a row.
+
+        Retry safety: before re-sending, a 404 on GET means the lost attempt removed it (True).
+        A repeat DELETE answers 200 without NumRows (user-crud.yaml): False.
+        """
         try:
-            self.transport.call(
+            data = self.transport.call(
                 "DELETE",
                 f"/a/user/{_seg(login)}",
-                check=lambda: {} if self.get_user(login) is None else None,
+                check=lambda: {"NumRows": "1"} if self.get_user(login) is None else None,
             )
         except CellsNotFound:
             return False
-        return True
+        return _total(data, "NumRows") > 0
 
     def search_groups(self, parent_path: str = "/", *, recursive: bool = False) -> list[Group]:
         """Groups under ``parent_path`` (direct children unless ``recursive``)."""

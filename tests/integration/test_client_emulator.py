@@ -23,7 +23,7 @@ import requests
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.login import begin_oauth2_login
-from migrate.cells.models import ACL, Role, RootNode, User, Workspace
+from migrate.cells.models import ACL, Group, Role, RootNode, User, Workspace
 from migrate.config import AuthConfig, AuthMethod, CellsConfig, TlsConfig
 from migrate.errors import CellsAuthError, MigrateError, ReadOnlyViolation
 from migrate.redact import RedactingFilter, Redactor
@@ -302,3 +302,28 @@ def test_debug_logs_carry_no_secret() -> None:
     assert "Carol-Pass-42" not in text
     assert "Adm1n-Secret-9" not in text
     assert "Adding token" in text  # requests-oauthlib did log the token dict, masked
+
+
+@pytest.mark.parametrize("version", ["3.0.9", "4.2.5"])
+def test_group_paths_per_version(version: str) -> None:
+    """v3 answers a group's parent path, v4 its full path; the client gives the full path
+    for both and always sends the parent (the server appends the label)."""
+    with EmulatorServer(EmulatorConfig(seed=9, version=version)) as server:
+        with _pat_client(server) as client:
+            top = client.put_group(Group(label="corp", path="/corp"))
+            sales = client.put_group(Group(label="sales", path="/corp/sales"))
+            again = client.put_group(Group(label="sales", path="/corp/sales"))
+            below = client.search_groups("/corp")
+            users_before = len(client.list_users())
+            client.put_user(
+                User(login="dan", group_path="/corp/sales", attributes=(("profile", "standard"),))
+            )
+            member = client.search_people([{"GroupPath": "/corp/sales", "NodeType": "USER"}])[0]
+        groups = [g for g in _objects(server.state(), "groups")]
+    assert client.server_version().major == int(version[0])
+    assert (top.path, sales.path) == ("/corp", "/corp/sales")
+    assert again.uuid == sales.uuid
+    assert [g.path for g in below] == ["/corp/sales"]
+    assert len(groups) == 2  # no nested duplicate such as /corp/sales/sales
+    assert [u.login for u in member] == ["dan"]
+    assert users_before >= 1
