@@ -120,11 +120,3 @@ def client() -> Iterator[CellsClient]:
     """A write-enabled client pinned to v3.0.9 (no discovery call), retries not sleeping."""
     with CellsClient(pat_config(), read_only=False, version=V3, sleep=Sleeps()) as c:
         yield c
-
-
-def recorded(name: str) -> list[dict[str, Any]]:
-    """The interactions of a cassette (for parse-everything tests)."""
-    import yaml
-
-    data = yaml.safe_load((RECORDINGS / name).read_text(encoding="utf-8"))
-    return list(data["interactions"])

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from migrate.cells.models import ACL, Group, Policy, Role, User, Workspace
 from migrate.cells.password_auth import _session_token
@@ -72,8 +73,6 @@ def _parse(method: str, path: str, data: Any) -> list[object] | None:
 
 @pytest.mark.parametrize("name", CASSETTES)
 def test_every_modelled_answer_parses(name: str) -> None:
-    import yaml
-
     interactions = yaml.safe_load((RECORDINGS / name).read_text(encoding="utf-8"))["interactions"]
     parsed = 0
     for item in interactions:
