@@ -262,7 +262,9 @@ class InventoryBuilder:
         """Cross-check everything collected and return the sorted, immutable Inventory."""
         self._add_teams()
         workspaces = self._build_workspaces()
-        users = [self._build_user(d) for d in self._users.values()]
+        users = []
+        while self._users:  # pop as we go: drafts and users never all live at once
+            users.append(self._build_user(self._users.popitem()[1]))
         groups = dict(self._groups)
         for user in users:
             for path in _ancestors(user.group_path):
@@ -343,7 +345,7 @@ class InventoryBuilder:
         lock = personal.parameter("USER_LOCK_ACTION") if personal else None
         return LegacyUser(
             login=login,
-            login_lower=login.lower(),
+            login_lower=_lower(login),
             password_hash=Secret(password) if password else None,
             hash_format=hash_format,
             group_path=normalize_group_path(draft.group_path),
@@ -370,6 +372,11 @@ def normalize_group_path(path: str | None) -> str:
     """``/a/b`` form: NULL/empty → ``/``, no trailing slash, one leading slash (§4.4)."""
     parts = [p for p in (path or "").split("/") if p]
     return "/" + "/".join(parts)
+
+
+def _lower(login: str) -> str:
+    lower = login.lower()
+    return login if lower == login else lower  # share the string when already lower-case
 
 
 def _ancestors(path: str) -> list[str]:

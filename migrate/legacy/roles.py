@@ -7,6 +7,7 @@ role classes and properties §5.1, masks §5.4, value encodings §3.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -49,6 +50,8 @@ def as_bytes(raw: bytes | bytearray | memoryview | str) -> bytes:
 def text(raw: bytes | str, problems: Problems) -> str:
     """UTF-8 text; invalid bytes become U+FFFD and flag ``problems.invalid_utf8``."""
     if isinstance(raw, str):
+        if raw.isascii():
+            return raw
         try:
             raw.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates from a lenient driver
@@ -67,13 +70,15 @@ def to_value(value: PhpValue, problems: Problems) -> LegacyValue:
     if isinstance(value, bytes):
         return text(value, problems)
     if isinstance(value, PhpArray):
+        if not value.items:
+            return EMPTY_MAP  # shared: most roles hold several empty arrays
         return LegacyMap(
             items=tuple((_key(k, problems), to_value(v, problems)) for k, v in value.items)
         )
     if isinstance(value, PhpObject):
         return LegacyMap(
-            items=tuple((k, to_value(v, problems)) for k, v in value.properties),
-            class_name=value.class_name,
+            items=tuple((sys.intern(k), to_value(v, problems)) for k, v in value.properties),
+            class_name=sys.intern(value.class_name),
         )
     return value
 
@@ -85,7 +90,8 @@ def to_map(value: PhpValue, problems: Problems) -> LegacyMap:
 
 
 def _key(key: int | bytes, problems: Problems) -> str:
-    return str(key) if isinstance(key, int) else text(key, problems)
+    # keys repeat in every role and option (scopes, plugin ids, names): share one copy
+    return sys.intern(str(key) if isinstance(key, int) else text(key, problems))
 
 
 def decode_stored(raw: bytes | str, *, bare_serial: bool = False) -> PhpValue:
@@ -170,7 +176,7 @@ def decode_role(
         masks=_masks(obj.get("masks"), problems),
         owner=owner,
         group_path=_opt_text(obj.get("groupPath"), problems),
-        class_name=obj.class_name,
+        class_name=sys.intern(obj.class_name),
         last_updated=last_updated if last_updated is not None else _opt_int(stamp),
         force_override=str(core.get("ROLE_FORCE_OVERRIDE")).lower() in ("true", "1"),
     )
@@ -230,7 +236,7 @@ def _acls(value: PhpValue, problems: Problems, make_acl: AclFactory) -> tuple[Le
 def _strings(value: PhpValue, problems: Problems) -> tuple[str, ...]:
     if not isinstance(value, PhpArray):
         return ()
-    return tuple(t for v in value.values() if (t := _opt_text(v, problems)))
+    return tuple(sys.intern(t) for v in value.values() if (t := _opt_text(v, problems)))
 
 
 def _opt_text(value: PhpValue, problems: Problems) -> str | None:
