@@ -179,7 +179,7 @@ def load_config(
         literal_keys.discard(key)
     _check_unknown(raw, "", problems)
     _check_literal_secrets(raw, literal_keys, problems)
-    base = path.parent if path is not None else Path.cwd()
+    base = path.parent.resolve() if path is not None else Path.cwd()
     config = _build(raw, base, problems, path)
     if problems or config is None:
         where = f" in {path}" if path else ""
