@@ -19,6 +19,8 @@ from migrate.cells.emulator.users import USER_POLICIES, USER_ROLE_POLICIES, hash
 def seed(store: Store) -> None:
     """Replace every table with a fresh install: roles, admin, datasources, workspaces."""
     store.t = Tables()
+    store.search_cache.clear()
+    store.generation += 1
     for uuid_, label, flags, policies in DEFAULT_ROLES:
         store.new_role(uuid_, label, policies=policies, **flags)
     login = store.config.admin_login

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from migrate.cells.emulator.answers import JSON, Answer, ApiError, Call, bad_request_500, not_found
 from migrate.cells.emulator.records import DEFAULT_POLICIES, Policy, Role
-from migrate.cells.emulator.search import page_args, wildcard
+from migrate.cells.emulator.search import cached, page_args, wildcard
 from migrate.cells.emulator.store import Store
 
 
@@ -44,6 +44,10 @@ def put_role(store: Store, call: Call) -> Answer:
     else:
         if auto != role.auto_applies:
             role.auto_since = store.clock()
+        if auto:
+            store.t.auto_roles.setdefault(uid, None)
+        else:
+            store.t.auto_roles.pop(uid, None)
         role.label = label
         role.is_team = bool(body.get("IsTeam")) or role.is_team
         role.force_override = bool(body.get("ForceOverride"))
@@ -105,12 +109,18 @@ def search_roles(store: Store, call: Call) -> Answer:
     queries = [q for q in body.get("Queries") or [] if isinstance(q, dict)]
     combine = all if body.get("Operation") == "AND" else any
     subjects = caller_subjects(store, call.caller)
-    found = [
-        r
-        for _, r in sorted(store.t.roles.items(), key=lambda kv: kv[0].lower())
-        if (not queries or combine(_matches(r, q) for q in queries))
-        and (subjects is None or r.policies.subjects("READ") & subjects)
-    ]
+    found = cached(
+        store,
+        "roles",
+        body,
+        call.caller,
+        lambda: [
+            r
+            for _, r in sorted(store.t.roles.items(), key=lambda kv: kv[0].lower())
+            if (not queries or combine(_matches(r, q) for q in queries))
+            and (subjects is None or r.policies.subjects("READ") & subjects)
+        ],
+    )
     offset, limit = page_args(body)
     page = found[offset : offset + limit]
     out: JSON = {}

@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from migrate.cells.emulator.answers import ApiError
+
+T = TypeVar("T")
+CACHE_SIZE = 16
+
+
+def cached(
+    store: Any,
+    kind: str,
+    body: dict[str, Any],
+    caller: str | None,
+    compute: Callable[[], list[T]],
+) -> list[T]:
+    """Full (unpaged) search results, memoised for the next pages until the next write.
+
+    The first page (``Offset`` 0) is always computed afresh, so a new paging pass never
+    sees results older than its start.
+    """
+    query = json.dumps([body.get("Queries"), body.get("Operation")], sort_keys=True, default=str)
+    key = (kind, query, str(caller), str(store.generation))
+    cache: dict[tuple[str, ...], list[Any]] = store.search_cache
+    if key not in cache or not body.get("Offset"):
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        cache[key] = compute()
+    return cache[key]
 
 
 def to_int(value: Any, name: str) -> int:

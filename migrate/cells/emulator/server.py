@@ -118,6 +118,9 @@ class Emulator:
                 return route.handler(self.store, self.auth, call)
             except ApiError as err:
                 return err.answer()
+            finally:
+                if route.write or route.access == routes.PUBLIC:
+                    self.store.generation += 1
 
     def record(self, method: str, path: str, status: int) -> None:
         """Append to the request log."""

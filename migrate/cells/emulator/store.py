@@ -64,6 +64,7 @@ class Tables:
     nodes_by_uuid: dict[str, Node] = field(default_factory=dict)
     lingering_roots: set[str] = field(default_factory=set)  # deleted DS still statable
     jobs: dict[str, Job] = field(default_factory=dict)
+    auto_roles: dict[str, None] = field(default_factory=dict)  # AutoApplies roles, in order
     next_acl: int = 1
     next_policy: int = 1
 
@@ -88,6 +89,10 @@ class Store:
             forbid_writes=config.forbid_writes,
         )
         self.t = Tables()
+        # Bumped by every write; search results are cached per generation so that paging
+        # through a large, unchanged table costs O(page) (cells-migrate plans page users).
+        self.generation = 0
+        self.search_cache: dict[tuple[str, ...], list[Any]] = {}
 
     # ids and time -------------------------------------------------------------------
     def now(self) -> int:
@@ -116,6 +121,7 @@ class Store:
     # users ----------------------------------------------------------------------------
     def add_user(self, user: User) -> None:
         """Insert a user or group into its tables and indexes."""
+        self.generation += 1
         if user.is_group:
             self.t.groups[user.full_path] = user
         else:
@@ -125,6 +131,7 @@ class Store:
 
     def drop_user(self, user: User) -> None:
         """Remove a user or group, its own role and that role's ACLs."""
+        self.generation += 1
         if user.is_group:
             self.t.groups.pop(user.full_path, None)
         else:
@@ -137,6 +144,7 @@ class Store:
         """Remove a role and every ACL of it; False when it did not exist."""
         for acl_id in sorted(self.t.acls_by_role.get(role_id, ())):
             self.drop_acl(acl_id)
+        self.t.auto_roles.pop(role_id, None)
         return self.t.roles.pop(role_id, None) is not None
 
     # acls -----------------------------------------------------------------------------
@@ -153,6 +161,7 @@ class Store:
         if acl.key in self.t.acl_keys:
             return None
         self.t.next_acl += 1
+        self.generation += 1
         self.t.acls[acl.id] = acl
         self.t.acl_keys[acl.key] = acl.id
         self.t.acls_by_role.setdefault(role, set()).add(acl.id)
@@ -161,6 +170,7 @@ class Store:
 
     def drop_acl(self, acl_id: int) -> None:
         """Remove one ACL and its index entries."""
+        self.generation += 1
         acl = self.t.acls.pop(acl_id, None)
         if acl is None:
             return
@@ -190,7 +200,10 @@ class Store:
         self, uuid_: str, label: str, *, policies: Iterable[Policy] = DEFAULT_POLICIES, **flags: Any
     ) -> Role:
         """Create and store a role."""
+        self.generation += 1
         role = Role(uuid=uuid_, label=label, last_updated=self.now(), **flags)
         role.policies = self.policies(policies)
         self.t.roles[uuid_] = role
+        if role.auto_applies:
+            self.t.auto_roles[uuid_] = None
         return role

@@ -10,7 +10,7 @@ from typing import Any
 
 from migrate.cells.emulator.answers import JSON, Answer, ApiError, Call, bad_request_500, not_found
 from migrate.cells.emulator.records import Role, User, join_path, norm_group_path
-from migrate.cells.emulator.search import page_args, wildcard
+from migrate.cells.emulator.search import cached, page_args, wildcard
 from migrate.cells.emulator.store import Store
 
 PRIVATE_PREFIX = "pydio:"
@@ -79,7 +79,8 @@ def effective_roles(store: Store, user: User) -> list[Role]:
     # role-autoapplies-and-teams.yaml: a new AutoApplies role shows up after a cache of
     # up to 10 s (loadAutoAppliesRoles); modelled as fixed windows of autoapply_cache_s.
     window = (store.clock() // cache) * cache if cache > 0 else float("inf")
-    others = [r for r in roles.values() if user.profile in r.auto_applies and r.auto_since < window]
+    auto = [roles[r] for r in store.t.auto_roles if r in roles]  # index: O(auto roles)
+    others = [r for r in auto if user.profile in r.auto_applies and r.auto_since < window]
     others += [roles[r] for r in user.roles if r in roles and roles[r] not in others]
     others.sort(key=lambda r: r.force_override)
     stack += others
@@ -335,9 +336,13 @@ def search_users(store: Store, call: Call) -> Answer:
     body = call.json()
     queries = [q for q in body.get("Queries") or [] if isinstance(q, dict)]
     combine = all if body.get("Operation") == "AND" else any
-    # pagination-and-search.yaml: one ASCII order over group labels and logins.
-    items = sorted([*store.t.groups.values(), *store.t.users.values()], key=lambda i: i.login)
-    found = [i for i in items if not queries or combine(_matches(store, i, q) for q in queries)]
+
+    def compute() -> list[User]:
+        # pagination-and-search.yaml: one ASCII order over group labels and logins.
+        items = sorted([*store.t.groups.values(), *store.t.users.values()], key=lambda i: i.login)
+        return [i for i in items if not queries or combine(_matches(store, i, q) for q in queries)]
+
+    found = cached(store, "users", body, None, compute)
     if body.get("CountOnly"):
         return Answer(body={"Total": len(found)})
     offset, limit = page_args(body, default_limit=100)
