@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -135,6 +136,9 @@ class Transport:
         self.retry = retry or RetryPolicy()
         self.redactor = redactor
         self._started = False
+        # Set while a write's check() runs: its reads make one attempt each, so attempts
+        # never multiply (the outer loop already retries the whole step).
+        self._local = threading.local()
         _configure_session(session, config)
 
     # --- the retry layer ---
@@ -152,6 +156,8 @@ class Transport:
         write) returns the object when the lost attempt did apply, which is then returned
         instead of writing twice; it returns None when the write must be sent again."""
         self._guard(method, path)
+        if getattr(self._local, "checking", False):
+            return self.send(method, path, body=body, params=params, timeout=timeout)
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.attempts),
             wait=self.retry.wait,
@@ -169,12 +175,19 @@ class Transport:
         for attempt in retrying:
             with attempt:
                 if check is not None and attempt.retry_state.attempt_number > 1:
-                    found = check()
+                    found = self._run_check(check)
                     if found is not None:
                         log.info("%s %s had applied before its answer was lost", method, path)
                         return found
                 return self.send(method, path, body=body, params=params, timeout=timeout)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+
+    def _run_check(self, check: Callable[[], Json]) -> Json:
+        self._local.checking = True
+        try:
+            return check()
+        finally:
+            self._local.checking = False
 
     # --- one request ---
     def send(
