@@ -84,7 +84,7 @@ def test_auto_applies_teams_and_role_order(client: CellsClient, replay: Replay) 
     assert auto.force_override is True
     assert {"ADMINS", "rec2-role-auto"} <= {r.uuid for r in auto_roles}
     assert seen is not None
-    assert "rec2-role-auto" not in seen.roles  # auto-applied at read time, never stored
+    assert "rec2-role-auto" not in (seen.roles or ())  # auto-applied at read time, never stored
     assert team.is_team
     assert any(p.action == "OWNER" and p.subject == owner for p in team.policies)
     assert [r.uuid for r in teams] == ["rec2-team"]
@@ -153,7 +153,10 @@ def test_workspace_default_rights_and_attributes(client: CellsClient, replay: Re
         client.put_workspace(cleared)
         acls_none = client.search_acls(workspace_ids=[created.uuid])
         found = client.search_workspaces(slug="rec2-ws-attr")
-    root_group = lambda acls: sorted(a.action for a in acls if a.role_id == "ROOT_GROUP")  # noqa: E731
+
+    def root_group(acls: list[ACL]) -> list[str]:
+        return sorted(a.action for a in acls if a.role_id == "ROOT_GROUP")
+
     assert root_group(acls_r) == ["quota", "read"]
     assert root_group(acls_rw) == ["quota", "read", "write"]
     assert root_group(acls_none) == []  # an update without QUOTA drops the quota

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from migrate.cells.client import CellsClient
@@ -174,7 +174,8 @@ def _operation(spec: dict[str, Any], method: str, path: str) -> dict[str, Any] |
     for template, ops in spec["paths"].items():
         pattern = "^" + re.sub(r"\\\{[^}]+\\\}", ".+", re.escape(template)) + "/?$"
         if re.match(pattern, local) and method.lower() in ops:
-            return ops[method.lower()]
+            operation: dict[str, Any] = ops[method.lower()]
+            return operation
     return None
 
 
