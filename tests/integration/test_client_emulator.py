@@ -24,6 +24,7 @@ from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.login import begin_oauth2_login
 from migrate.cells.models import ACL, Group, Role, RootNode, User, Workspace
+from migrate.cells.storage import DataSource
 from migrate.config import AuthConfig, AuthMethod, CellsConfig, TlsConfig
 from migrate.errors import CellsAuthError, MigrateError, ReadOnlyViolation
 from migrate.redact import RedactingFilter, Redactor
@@ -327,3 +328,38 @@ def test_group_paths_per_version(version: str) -> None:
     assert len(groups) == 2  # no nested duplicate such as /corp/sales/sales
     assert [u.login for u in member] == ["dan"]
     assert users_before >= 1
+
+
+def test_datasource_ready_after_indexing(tmp_path: Path) -> None:
+    """Create a structured datasource over a real folder, then a workspace on a sub-folder
+    resolved through the admin tree once the datasource is ready."""
+    legacy = tmp_path / "legacy" / "p8files"
+    (legacy / "projects" / "2020").mkdir(parents=True)
+    (legacy / "projects" / "2020" / "plan.txt").write_text("x")
+    with (
+        EmulatorServer(EmulatorConfig(seed=11, index_delay_s=0.0)) as server,
+        _pat_client(server) as client,
+    ):
+        client.put_datasource(
+            DataSource(
+                name="p8files",
+                storage_configuration=(("folder", str(legacy)), ("normalize", "false")),
+            )
+        )
+        ready = client.datasource_ready("p8files", "projects/2020")
+        folder = client.stat_node("p8files/projects/2020")
+        assert folder is not None
+        ws = client.put_workspace(
+            Workspace(
+                uuid="ws-2020",
+                slug="projects-2020",
+                label="Projects 2020",
+                roots=(RootNode(uuid=folder.uuid, path=folder.path),),
+            )
+        )
+        files = client.list_nodes("p8files", recursive=True)
+        missing = client.stat_node("p8files/no-such-folder")
+    assert ready is True
+    assert ws.roots == (RootNode(uuid=folder.uuid, path="p8files/projects/2020"),)
+    assert {n.path for n in files} >= {"p8files/projects/2020/plan.txt"}
+    assert missing is None
