@@ -6,7 +6,11 @@ import base64
 import hashlib
 import os
 import secrets
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -311,3 +315,58 @@ def test_discovery_reports_the_configured_version(clock: FakeClock) -> None:
         ).json()
     assert "Version" not in anonymous
     assert logged["Version"] == "4.4.0"
+
+
+def test_revoke_ends_a_token(emu: EmulatorServer) -> None:
+    token = emu.mint_pat("admin")
+    assert requests.post(
+        f"{emu.url}/a/auth/token/revoke", json={}, headers=_bearer(token), timeout=5
+    ).ok
+    assert (
+        requests.get(f"{emu.url}/a/user/admin", headers=_bearer(token), timeout=5).status_code
+        == 401
+    )
+
+
+def test_concurrent_creates_of_one_login_make_one_user(emu: EmulatorServer) -> None:
+    token = emu.mint_pat("admin")
+    body = {"Login": "same", "Password": "x", "Attributes": {"profile": "standard"}}
+
+    def put(_: int) -> int:
+        return requests.put(
+            f"{emu.url}/a/user/same", json=body, headers=_bearer(token), timeout=5
+        ).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(put, range(8)))
+    assert statuses == [200] + [403] * 7
+    assert [u["Login"] for u in emu.state()["users"]].count("same") == 1
+
+
+def test_v1_dex_password_grant_gives_a_bearer_id_token(clock: FakeClock) -> None:
+    with EmulatorServer(EmulatorConfig(version="1.6.2"), clock=clock) as emu:
+        form = {"grant_type": "password", "username": "admin", "password": "admin",
+                "scope": "email profile pydio", "nonce": "n"}  # fmt: skip
+        answer = requests.post(f"{emu.url}/auth/dex/token", data=form, timeout=5).json()
+        bad = requests.post(f"{emu.url}/auth/dex/token", data=dict(form, password="x"), timeout=5)
+        ok = requests.get(f"{emu.url}/a/user/admin", headers=_bearer(answer["id_token"]), timeout=5)
+    assert ok.status_code == 200
+    assert (bad.status_code, bad.json()["error"]) == (403, "access_denied")
+
+
+def test_serve_runs_until_interrupted() -> None:
+    code = (
+        "from migrate.cells.emulator import EmulatorConfig, serve\n"
+        "serve(EmulatorConfig(), ready=lambda u: print(u, flush=True))\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().strip()
+            answer = requests.get(f"{url}/a/config/discovery", timeout=5)
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert "Endpoints" in answer.json()

@@ -181,6 +181,16 @@ def oauth_auth(store: Store, auth: AuthTables, call: Call) -> Answer:
     )
 
 
+def revoke(store: Store, auth: AuthTables, call: Call) -> Answer:
+    """``POST /a/auth/token/revoke``: revoke ``TokenId`` or else the caller's own token."""
+    token = str(call.json().get("TokenId") or "")
+    if not token:
+        token = call.headers.get("authorization", "").partition(" ")[2].strip()
+    if token in auth.tokens:
+        auth.tokens[token].revoked = True
+    return Answer(body={"Success": True})
+
+
 def oidc_discovery(store: Store, auth: AuthTables, call: Call) -> Answer:
     """``GET /oidc/.well-known/openid-configuration`` (Hydra's discovery document)."""
     return Answer(body=oidc_configuration(call.base_url))

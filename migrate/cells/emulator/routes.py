@@ -44,6 +44,7 @@ def _s(handler: StoreHandler) -> Handler:
 
 _TABLE: tuple[tuple[str, str, Handler, str, bool], ...] = (
     ("POST", "/a/frontend/session", auth.front_session, PUBLIC, False),
+    ("POST", "/a/auth/token/revoke", auth.revoke, BEARER, False),
     ("GET", "/a/frontend/bootconf", _s(discovery.bootconf), OPTIONAL, False),
     ("GET", "/a/config/discovery", _s(discovery.discovery), OPTIONAL, False),
     ("GET", "/a/config/ctl", _s(discovery.services), BEARER, False),

@@ -118,6 +118,10 @@ class Emulator:
                 return route.handler(self.store, self.auth, call)
             except ApiError as err:
                 return err.answer()
+            except Exception as exc:  # the server boundary: a bug answers 500, logged, not a hang
+                log.exception("emulator: %s %s failed", call.method, call.path)
+                detail = f"emulator bug: {type(exc).__name__}"
+                return Answer(status=500, body={"Title": detail, "Detail": detail})
             finally:
                 if route.write or route.access == routes.PUBLIC:
                     self.store.generation += 1
