@@ -425,5 +425,5 @@ def static_workspaces() -> tuple[LegacyWorkspace, ...]:
         ws("ajxp_home", "Welcome", "welcome", "ajxp_home", DEFAULT_RIGHTS="rw"),
         ws("inbox", "Inbox", "inbox", "inbox", DEFAULT_RIGHTS="r"),
         ws("ajxp_conf", "Settings", "settings", "ajxp_conf"),
-        ws("fs_template", "Sample Template", "", "fs"),
+        ws("fs_template", "Sample Template", "sample-template", "fs"),
     )
