@@ -1,0 +1,53 @@
+"""One typed function per subcommand; each composes the library and returns a result.
+
+Nothing here prints or exits: ``cli`` writes results and maps errors to exit codes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from migrate.config import Config
+from migrate.legacy.reader import read_install
+from migrate.progress import NullProgress, Progress
+from migrate.reports import InventoryReport
+
+log = logging.getLogger(__name__)
+
+
+def inventory(config: Config, *, progress: Progress | None = None) -> InventoryReport:
+    """Read the legacy install named by ``config.legacy`` and report counts and findings.
+
+    Raises ``LegacyError`` when the install or its database cannot be read at all; bad
+    objects inside it are findings in the report, never errors.
+    """
+    return InventoryReport(
+        inventory=read_install(config.legacy, progress=progress or NullProgress())
+    )
+
+
+def emulator(
+    *,
+    host: str,
+    port: int,
+    admin_login: str,
+    admin_password: str,
+    token_ttl_s: float,
+    latency_ms: float,
+    fault_rate: float,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run the Cells API emulator in the foreground until interrupted."""
+    from migrate.cells.emulator import EmulatorConfig, serve
+
+    config = EmulatorConfig(
+        host=host,
+        port=port,
+        admin_login=admin_login,
+        admin_password=admin_password,
+        token_ttl_s=token_ttl_s,
+        latency_ms=latency_ms,
+        fault_rate=fault_rate,
+    )
+    serve(config, ready=ready)
