@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from migrate.cells.emulator.answers import JSON, Answer, ApiError, Call
 from migrate.cells.emulator.records import Acl
-from migrate.cells.emulator.search import page_args
+from migrate.cells.emulator.search import cached, page_args
 from migrate.cells.emulator.store import Store
 
 
@@ -75,11 +75,17 @@ def search_acls(store: Store, call: Call) -> Answer:
     queries = [q for q in body.get("Queries") or [] if isinstance(q, dict)]
     combine_all = body.get("Operation") == "AND"
     combine = all if combine_all else any
-    found = [
-        a
-        for a in _candidates(store, queries, combine_all)
-        if not queries or combine(_matches(a, q) for q in queries)
-    ]
+    found = cached(
+        store,
+        "acls",
+        body,
+        None,
+        lambda: [
+            a
+            for a in _candidates(store, queries, combine_all)
+            if not queries or combine(_matches(a, q) for q in queries)
+        ],
+    )
     if body.get("CountOnly"):
         return Answer(body={"Total": len(found)})
     offset, limit = page_args(body)

@@ -7,6 +7,7 @@ from ``uuid4`` (or a seeded ``random.Random`` when the emulator has a seed) and 
 from __future__ import annotations
 
 import random
+import sys
 import threading
 import uuid
 from bisect import insort
@@ -150,13 +151,14 @@ class Store:
     # acls -----------------------------------------------------------------------------
     def add_acl(self, action: str, value: str, role: str, ws: str, node: str) -> Acl | None:
         """Insert an ACL; None when its unique key exists already."""
+        # Interned: a million ACLs share a few thousand role/workspace/node strings.
         acl = Acl(
             id=self.t.next_acl,
-            action=action,
-            value=value,
-            role_id=role,
-            workspace_id=ws,
-            node_id=node,
+            action=sys.intern(action),
+            value=sys.intern(value),
+            role_id=sys.intern(role),
+            workspace_id=sys.intern(ws),
+            node_id=sys.intern(node),
         )
         if acl.key in self.t.acl_keys:
             return None
