@@ -29,7 +29,7 @@ from typing import Final, TypeAlias
 
 from migrate.errors import LegacyFormatError
 
-__all__ = ["PhpArray", "PhpObject", "PhpValue", "as_text", "key_text", "loads"]
+__all__ = ["PhpArray", "PhpObject", "PhpValue", "as_text", "key_text", "loads", "loads_entries"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +180,7 @@ class _Parser:
         self.max_depth = max_depth
         self.base = base  # offset of ``data`` inside the outermost input (C: payloads)
         self.slots: list[PhpValue | _Pending] = []
+        self.spans: list[tuple[int | bytes, int, int]] | None = None  # see loads_entries
 
     def fail(self, message: str, at: int | None = None) -> LegacyFormatError:
         offset = self.base + (self.pos if at is None else at)
@@ -315,9 +316,13 @@ class _Parser:
         count = self.count()
         items: list[tuple[int | bytes, PhpValue]] = []
         positions: dict[int | bytes, int] = {}
+        spans = self.spans if depth == 1 else None
         for _ in range(count):
             key = self.array_key()
+            start = self.pos
             value = self.value(depth)
+            if spans is not None:
+                spans.append((key, start, self.pos))
             if key in positions:
                 items[positions[key]] = (key, value)
             else:
@@ -422,6 +427,32 @@ def loads(data: bytes | str, *, max_depth: int = 256) -> PhpValue:
     if parser.pos != len(raw):
         raise parser.fail("trailing data after the value")
     return result
+
+
+def loads_entries(data: bytes, *, max_depth: int = 256) -> tuple[tuple[int | bytes, bytes], ...]:
+    """Decode a top-level array and return each entry's *raw* serialized value with its key.
+
+    For files such as ``roles.ser`` (``{roleId: object}``) whose entries are handed one by one
+    to a decoder that reports problems per entry. The whole input is validated as by
+    :func:`loads` (same errors); a value that is a reference (``r:``/``R:``) to an earlier
+    entry is returned as those reference bytes, which do not decode on their own.
+    """
+    parser = _Parser(bytes(data), max_depth, 0)
+    parser.spans = []
+    try:
+        result = parser.value(0)
+    except RecursionError as exc:
+        raise LegacyFormatError(
+            "PHP serial: nesting too deep for this interpreter", offset=parser.pos
+        ) from exc
+    if parser.pos != len(data):
+        raise parser.fail("trailing data after the value")
+    if not isinstance(result, PhpArray):
+        raise LegacyFormatError("PHP serial: the top-level value is not an array", offset=0)
+    entries: dict[int | bytes, bytes] = {}
+    for key, start, end in parser.spans:
+        entries[key] = parser.data[start:end]  # a repeated key: last value, first place (PHP)
+    return tuple(entries.items())
 
 
 def iter_items(value: PhpValue) -> Iterator[tuple[str | int, PhpValue]]:

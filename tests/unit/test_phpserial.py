@@ -7,7 +7,7 @@ import math
 import pytest
 
 from migrate.errors import LegacyFormatError
-from migrate.legacy.phpserial import PhpArray, PhpObject, PhpValue, as_text, loads
+from migrate.legacy.phpserial import PhpArray, PhpObject, PhpValue, as_text, loads, loads_entries
 
 ROLE = "Pydio\\Conf\\Core\\AJXP_Role"
 MASK = "Pydio\\Access\\Core\\Filter\\AJXP_PermissionMask"
@@ -328,3 +328,12 @@ def test_array_helpers() -> None:
     assert obj.get("q", 9) == 9
     assert "p" in obj
     assert obj.to_dict() == {"p": 1}
+
+
+def test_loads_entries_gives_raw_values_per_key() -> None:
+    data = b'a:3:{s:1:"a";a:1:{i:0;s:1:"x";}i:5;O:1:"A":0:{}s:1:"a";N;}'
+    assert loads_entries(data) == ((b"a", b"N;"), (5, b'O:1:"A":0:{}'))  # repeated key: last
+    with pytest.raises(LegacyFormatError, match="not an array"):
+        loads_entries(b"i:1;")
+    with pytest.raises(LegacyFormatError, match="runs past the end"):
+        loads_entries(b'a:1:{i:0;s:9:"x";}')
