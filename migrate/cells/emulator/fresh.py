@@ -37,6 +37,12 @@ def seed(store: Store) -> None:
     role_policies = [(a, s.format(login=login), e) for a, s, e in USER_ROLE_POLICIES]
     store.new_role(admin.uuid, f"{login} role", user_role=True, policies=role_policies)
     _seed_anon(store)
+    _seed_datasources(store)
+    _seed_workspaces(store)
+
+
+def _seed_datasources(store: Store) -> None:
+    """pydiods1, personal, cellsdata (structured) and thumbnails, versions (flat)."""
     for index, (name, flat) in enumerate(DEFAULT_DATASOURCES):
         folder = f"{SERVICES_ONLY_DATA_DIR}/{name}"
         body: JSON = {
@@ -59,6 +65,10 @@ def seed(store: Store) -> None:
             indexed=True,
         )
         add_root(store, name, size=22 * (index + 1))
+
+
+def _seed_workspaces(store: Store) -> None:
+    """personal-files (template root ``my-files``) and common-files, both ``rw`` for all."""
     for slug, label, description, root, path in DEFAULT_WORKSPACES:
         ws = Workspace(
             uuid=store.new_uuid(),

@@ -141,24 +141,30 @@ class _Handler(BaseHTTPRequestHandler):
     emulator: Emulator  # set on the subclass made per server
 
     def setup(self) -> None:
+        """Set TCP_NODELAY on the accepted socket."""
         super().setup()
         # Headers and body go out in separate writes: without NODELAY, Nagle + delayed ACK
         # would add ~40 ms to every keep-alive request.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
+        """Access log lines go to ``logging`` at DEBUG, not to stderr."""
         log.debug("emulator: " + format, *args)
 
     def do_GET(self) -> None:
+        """Handle a GET."""
         self._handle()
 
     def do_POST(self) -> None:
+        """Handle a POST."""
         self._handle()
 
     def do_PUT(self) -> None:
+        """Handle a PUT."""
         self._handle()
 
     def do_DELETE(self) -> None:
+        """Handle a DELETE."""
         self._handle()
 
     def _handle(self) -> None:
