@@ -5,9 +5,16 @@ give the same state, byte for byte (:meth:`DesiredState.to_json`).
 
 Public API, used by ``commands.check`` / ``plan``::
 
-    rules = rulesfile.load_rules(config.mapping.files, path_rewrite=..., path_variables=...)
-    state = map_inventory(inventory, rules, password_strategy=PasswordStrategy.RESET)
-    blockers = [f for f in state.findings if f.severity is Severity.BLOCKER]
+    install = legacy.bootstrap.discover_install(config.legacy)
+    rules = rulesfile.load_rules(
+        config.mapping.files,
+        path_rewrite=[(r.source, r.target) for r in config.legacy.path_rewrite],
+        path_variables=install.substitutions(),  # AJXP_DATA_PATH, AJXP_INSTALL_PATH
+    )
+    state = map_inventory(
+        inventory, rules, password_strategy=PasswordStrategy(config.passwords.strategy.value)
+    )
+    state.blockers()  # -> check exits 1 and lists them; state.findings has the rest
 """
 
 from __future__ import annotations

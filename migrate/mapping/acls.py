@@ -88,10 +88,11 @@ def map_acls(
                 made_masks, found_masks = _mask(target, role.role_id, mask, ctx)
                 acls.extend(made_masks)
                 findings.extend(found_masks)
+    view = _SharedView.build(inventory, ctx)
     for user in sorted(inventory.users, key=lambda u: u.login):
         desired = users.get(user.login)
         if desired is not None and user.shared and not user.hidden:
-            isolation, isolation_findings = _isolation(user, desired, inventory, ctx)
+            isolation, isolation_findings = _isolation(user, desired, view, ctx)
             acls.extend(isolation)
             findings.extend(isolation_findings)
     return _dedupe(acls, findings), findings
@@ -276,26 +277,46 @@ def _mask_actions(permission: int) -> tuple[str, ...]:
     return tuple(a for bit, a in ((_READ, "read"), (_WRITE, "write")) if permission & bit)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _SharedView:
+    """What every shared user's isolation needs, computed once (not per user)."""
+
+    rights: dict[str, dict[str, str]]  # legacy role id -> {workspace id: right}
+    teams: frozenset[str]  # legacy ids of mapped teams
+    shared_auto: frozenset[str]  # legacy ids of mapped roles auto-applied to "shared"
+    default_granted: frozenset[str]  # workspaces whose DEFAULT_RIGHTS grant something
+
+    @classmethod
+    def build(cls, inventory: Inventory, ctx: AclContext) -> _SharedView:
+        mapped = ctx.roles.roles
+        return cls(
+            rights={r.role_id: r.acl_map() for r in inventory.roles},
+            teams=frozenset(rid for rid, d in mapped.items() if d.is_team),
+            shared_auto=frozenset(rid for rid, d in mapped.items() if "shared" in d.auto_applies),
+            default_granted=frozenset(
+                wid for wid, w in ctx.workspaces.workspaces.items() if w.attribute("DEFAULT_RIGHTS")
+            ),
+        )
+
+
 def _isolation(
-    user: LegacyUser, desired: DesiredUser, inventory: Inventory, ctx: AclContext
+    user: LegacyUser, desired: DesiredUser, view: _SharedView, ctx: AclContext
 ) -> tuple[list[DesiredAcl], list[Finding]]:
-    """Deny what only ignored roles grant a shared user (legacy-model.md §6)."""
-    roles = inventory.roles_by_id()
-    counted = {user.personal_role_id} | {
-        rid for rid, d in ctx.roles.roles.items() if d.is_team or "shared" in d.auto_applies
-    }
-    ignored = [*user.group_role_ids, *ctx.rules.roles.root_group_ids, *user.roles]
-    covered = {w for rid in counted if rid in roles for w in roles[rid].acl_map()}
-    granted = {
-        wid
-        for rid in ignored
-        if rid not in counted and rid in roles
-        for wid, right in roles[rid].acl_map().items()
-        if right != "AJXP_VALUE_CLEAR"
-    }
-    granted |= {
-        wid for wid, ws in ctx.workspaces.workspaces.items() if ws.attribute("DEFAULT_RIGHTS")
-    }
+    """Deny what only ignored roles grant a shared user (legacy-model.md §6).
+
+    Pydio keeps, for a shared user, the personal role, the user's teams and the roles
+    auto-applied to ``shared``; it discards the ACLs of every other role (root group,
+    group roles, explicit admin roles). Cells applies them all, so a deny on the user's
+    own role — last in Cells' order — restores Pydio's result where nothing kept decides.
+    """
+    counted = {user.personal_role_id, *view.shared_auto}
+    counted |= {rid for rid in user.roles if rid in view.teams}
+    ignored = [*ctx.rules.roles.root_group_ids, *user.group_role_ids, *user.roles]
+    covered = {wid for rid in counted for wid in view.rights.get(rid, {})}
+    granted = set(view.default_granted)
+    for rid in ignored:
+        if rid not in counted:
+            granted |= {w for w, r in view.rights.get(rid, {}).items() if r != "AJXP_VALUE_CLEAR"}
     target = RoleRef(target=RoleTarget.USER, key=desired.login)
     acls = [
         DesiredAcl(
@@ -312,16 +333,11 @@ def _isolation(
     ]
     if not acls:
         return [], []
-    return acls, [
-        info(
-            FindingKind.USER,
-            user.login,
-            "shared-user-isolation",
-            f"shared user {user.login} gets deny ACLs on {len(acls)} workspace root(s) "
-            "that only group or admin roles grant: Pydio ignored those for shared "
-            "users, Cells would not",
-        )
-    ]
+    msg = (
+        f"shared user {user.login} gets deny ACLs on {len(acls)} workspace root(s) that only "
+        "group or admin roles grant: Pydio ignored those for shared users, Cells would not"
+    )
+    return acls, [info(FindingKind.USER, user.login, "shared-user-isolation", msg)]
 
 
 def _dedupe(acls: Iterable[DesiredAcl], findings: list[Finding]) -> list[DesiredAcl]:

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field, fields, is_dataclass
 from enum import StrEnum
 
-from migrate.legacy.model import Finding
+from migrate.legacy.model import Finding, Severity
 from migrate.secret import Secret
 
 MASK = "***"
@@ -221,20 +221,34 @@ class DesiredState:
             "acl": len(self.acls),
         }
 
+    def blockers(self) -> tuple[Finding, ...]:
+        """Findings that must be fixed before ``apply`` (``check`` exits 1 on any)."""
+        return tuple(f for f in self.findings if f.severity is Severity.BLOCKER)
+
     def to_json(self) -> str:
         """Canonical JSON: sorted, secrets masked; equal states give identical text."""
-        return json.dumps(_plain(self), sort_keys=True, indent=1, ensure_ascii=False)
+        return json.dumps(_plain(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _plain(value: object) -> object:
+    """Plain JSON data; field names cached per class (this runs for every object)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return value.value if isinstance(value, StrEnum) else value
     if isinstance(value, Secret):
         return MASK if value else ""
-    if isinstance(value, StrEnum):
-        return value.value
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
+    cls = type(value)
+    names = _FIELDS.get(cls)
+    if names is None and is_dataclass(value):
+        names = _FIELDS.setdefault(cls, tuple(f.name for f in fields(value)))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, frozenset | set):
         return sorted(str(v) for v in value)
     return value

@@ -67,6 +67,7 @@ def map_roles(
     skipped: dict[str, str] = {}
     findings: list[Finding] = []
     over = rules.roles.overrides
+    used: set[str] = set()
     for role in sorted(inventory.roles, key=lambda r: r.role_id):
         rid = role.role_id
         if is_personal_or_group(role, rules):
@@ -80,7 +81,7 @@ def map_roles(
             findings.append(_reserved(rid))
             continue
         desired, found = _role(role, rules, login_of)
-        if any(r.uuid == desired.uuid for r in roles.values()):
+        if desired.uuid in used:
             skipped[rid] = "role-id-clash"
             findings.append(
                 warning(
@@ -93,6 +94,7 @@ def map_roles(
             )
             continue
         roles[rid] = desired
+        used.add(desired.uuid)
         findings.extend(found)
     return RoleMapping(roles=roles, skipped=skipped, findings=tuple(findings))
 
@@ -105,57 +107,42 @@ def _role(
     uuid = rules.roles.overrides.renamed(rid) or rid
     if uuid in rules.roles.cells_reserved_ids:
         uuid = rules.roles.cells_id_prefix + uuid
-        findings.append(
-            warning(
-                FindingKind.ROLE,
-                rid,
-                "role-id-reserved",
-                f"role {rid} clashes with a built-in Cells role; it becomes {uuid}",
-            )
-        )
-    applies, dropped = expand_profiles(role.auto_applies, rules)
-    if dropped:
-        findings.append(
-            warning(
-                FindingKind.ROLE,
-                rid,
-                "auto-apply-dropped",
-                f"role {rid}: autoApplies {', '.join(dropped)} has no Cells profile; dropped",
-            )
-        )
-    if applies and role.group_path not in (None, "", "/"):
-        findings.append(
-            warning(
-                FindingKind.ROLE,
-                rid,
-                "auto-apply-scope",
-                f"role {rid} auto-applies only under group {role.group_path} in "
-                "Pydio; Cells applies it to every user of the profile",
-            )
-        )
+        msg = f"role {rid} clashes with a built-in Cells role; it becomes {uuid}"
+        findings.append(warning(FindingKind.ROLE, rid, "role-id-reserved", msg))
+    applies = _auto_applies(role, rules, findings)
     owner = None
     if role.owner:
         owner = login_of(role.owner)
         if owner is None:
-            findings.append(
-                warning(
-                    FindingKind.ROLE,
-                    rid,
-                    "team-owner-missing",
-                    f"team {rid}: owner {role.owner} is not migrated; the team "
-                    "is created owned by the admin",
-                )
-            )
+            msg = f"team {rid}: owner {role.owner} is not migrated; the admin will own it"
+            findings.append(warning(FindingKind.ROLE, rid, "team-owner-missing", msg))
     desired = DesiredRole(
         uuid=uuid,
         label=role.label or rid,
-        auto_applies=tuple(applies),
+        auto_applies=applies,
         is_team=role.kind is RoleKind.TEAM or role.owner is not None,
         force_override=role.force_override,
         owner=owner,
         legacy_key=rid,
     )
     return desired, findings
+
+
+def _auto_applies(
+    role: LegacyRole, rules: MappingRules, findings: list[Finding]
+) -> tuple[str, ...]:
+    rid = role.role_id
+    applies, dropped = expand_profiles(role.auto_applies, rules)
+    if dropped:
+        msg = f"role {rid}: autoApplies {', '.join(dropped)} has no Cells profile; dropped"
+        findings.append(warning(FindingKind.ROLE, rid, "auto-apply-dropped", msg))
+    if applies and role.group_path not in (None, "", "/"):
+        msg = (
+            f"role {rid} auto-applies only under group {role.group_path} in Pydio; Cells "
+            "applies it to every user of the profile"
+        )
+        findings.append(warning(FindingKind.ROLE, rid, "auto-apply-scope", msg))
+    return tuple(applies)
 
 
 def _reserved(rid: str) -> Finding:

@@ -38,13 +38,12 @@ class LoginMapping:
     logins: dict[str, str]  # stored legacy login -> Cells login
     skipped: dict[str, str]  # stored legacy login -> finding code
     findings: tuple[Finding, ...]
+    by_lower: dict[str, str]  # lower-cased legacy login -> Cells login (first in order)
 
     def login_of(self, legacy: str) -> str | None:
         """The Cells login of a legacy login (stored or any case), if migrated."""
         found = self.logins.get(legacy)
-        if found is None:
-            found = next((v for k, v in self.logins.items() if k.lower() == legacy.lower()), None)
-        return found
+        return found if found is not None else self.by_lower.get(legacy.lower())
 
 
 def map_logins(inventory: Inventory, rules: MappingRules) -> LoginMapping:
@@ -72,7 +71,10 @@ def map_logins(inventory: Inventory, rules: MappingRules) -> LoginMapping:
         else:
             owners[login] = user.login
             logins[user.login] = login
-    return LoginMapping(logins=logins, skipped=skipped, findings=tuple(findings))
+    by_lower: dict[str, str] = {}
+    for legacy, login in logins.items():
+        by_lower.setdefault(legacy.lower(), login)
+    return LoginMapping(logins=logins, skipped=skipped, findings=tuple(findings), by_lower=by_lower)
 
 
 def _skip_reason(user: LegacyUser, rules: MappingRules) -> tuple[str, list[Finding]]:
@@ -93,6 +95,17 @@ def _skip_reason(user: LegacyUser, rules: MappingRules) -> tuple[str, list[Findi
     return "", []
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _UserContext:
+    rules: MappingRules
+    logins: LoginMapping
+    groups: GroupMapping
+    roles: RoleMapping
+    strategy: PasswordStrategy
+    known_roles: frozenset[str]
+    teams: dict[str, tuple[str, ...]]  # pre-8 team members -> team ids
+
+
 def map_users(
     inventory: Inventory,
     rules: MappingRules,
@@ -102,70 +115,64 @@ def map_users(
     strategy: PasswordStrategy,
 ) -> tuple[dict[str, DesiredUser], list[Finding]]:
     """Map every migrated user (pure, deterministic); keys are stored legacy logins."""
-    known_roles = {r.role_id for r in inventory.roles}
     teams: dict[str, list[str]] = {}
     for role in inventory.roles:  # pre-8 teams list their members (legacy-model.md §10)
         for member in role.members:
             teams.setdefault(member, []).append(role.role_id)
+    ctx = _UserContext(
+        rules=rules,
+        logins=logins,
+        groups=groups,
+        roles=roles,
+        strategy=strategy,
+        known_roles=frozenset(r.role_id for r in inventory.roles),
+        teams={k: tuple(sorted(v)) for k, v in teams.items()},
+    )
     users: dict[str, DesiredUser] = {}
     findings: list[Finding] = []
     for user in sorted(inventory.users, key=lambda u: u.login):
         login = logins.logins.get(user.login)
-        if login is None:
-            continue
-        known, profile = rules.profile(user.effective_profile)
-        if not known or profile is None:
-            findings.append(
-                warning(
-                    FindingKind.USER,
-                    user.login,
-                    "profile-unknown",
-                    f"user {user.login}: profile {user.effective_profile!r} is "
-                    "unknown; standard is used",
-                )
-            )
-            profile = "standard"
-        wanted = (*user.roles, *sorted(teams.get(user.login, ())))
-        role_ids = _user_roles(user.login, wanted, profile, rules, roles, known_roles, findings)
-        plan = _password(user, strategy, findings)
-        if user.locked:
-            findings.append(
-                info(
-                    FindingKind.USER,
-                    user.login,
-                    "user-locked",
-                    f"user {user.login} is locked in Pydio; lock it on Cells by hand",
-                )
-            )
-        users[user.login] = DesiredUser(
-            uuid=ids.stable_uuid("user", login),
-            login=login,
-            group_path=groups.cells_path(user.group_path),
-            profile=profile,
-            display_name=user.display_name or login,
-            email=user.email or None,
-            roles=role_ids,
-            password=plan,
-            owner=logins.login_of(user.parent_user) if user.parent_user else None,
-            legacy_key=user.login,
-        )
+        if login is not None:
+            users[user.login] = _user(user, login, ctx, findings)
     return users, findings
+
+
+def _user(user: LegacyUser, login: str, ctx: _UserContext, findings: list[Finding]) -> DesiredUser:
+    known, profile = ctx.rules.profile(user.effective_profile)
+    if not known or profile is None:
+        msg = f"user {user.login}: profile {user.effective_profile!r} is unknown; standard is used"
+        findings.append(warning(FindingKind.USER, user.login, "profile-unknown", msg))
+        profile = "standard"
+    wanted = (*user.roles, *ctx.teams.get(user.login, ()))
+    if user.locked:
+        msg = f"user {user.login} is locked in Pydio; lock it on Cells by hand"
+        findings.append(info(FindingKind.USER, user.login, "user-locked", msg))
+    return DesiredUser(
+        uuid=ids.stable_uuid("user", login),
+        login=login,
+        group_path=ctx.groups.cells_path(user.group_path),
+        profile=profile,
+        display_name=user.display_name or login,
+        email=user.email or None,
+        roles=_user_roles(user.login, wanted, profile, ctx, findings),
+        password=_password(user, ctx.strategy, findings),
+        owner=ctx.logins.login_of(user.parent_user) if user.parent_user else None,
+        legacy_key=user.login,
+    )
 
 
 def _user_roles(
     login: str,
     wanted: tuple[str, ...],
     profile: str,
-    rules: MappingRules,
-    roles: RoleMapping,
-    known: set[str],
+    ctx: _UserContext,
     findings: list[Finding],
 ) -> tuple[str, ...]:
     result: list[str] = []
     for rid in wanted:
-        desired = roles.roles.get(rid)
+        desired = ctx.roles.roles.get(rid)
         if desired is None:
-            if rid not in known and not _special(rid, rules):
+            if rid not in ctx.known_roles and not _special(rid, ctx.rules):
                 findings.append(
                     warning(
                         FindingKind.USER,

@@ -23,10 +23,10 @@ from migrate.legacy.model import (
     FindingKind,
     Inventory,
     LegacyMap,
-    LegacyValue,
     LegacyWorkspace,
 )
 from migrate.mapping import ids
+from migrate.mapping.attributes import legacy_text, workspace_attributes
 from migrate.mapping.datasources import (
     Placement,
     S3Spec,
@@ -36,12 +36,10 @@ from migrate.mapping.datasources import (
 )
 from migrate.mapping.desired import DesiredDatasource, DesiredWorkspace, NodeKind, NodeRef
 from migrate.mapping.findings import blocker, info, warning
-from migrate.mapping.rules import DefaultRightsMode, MappingRules, StorageKind
+from migrate.mapping.rules import MappingRules, StorageKind
 from migrate.secret import Secret
 
 _PARENT_OPTION = re.compile(r"^AJXP_PARENT_OPTION:PATH:(.*)$")
-_QUOTA = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)b?\s*$", re.IGNORECASE)
-_VALID_DEFAULT_RIGHTS = frozenset({"", "r", "w", "rw"})
 USER_TOKEN = "AJXP_USER"  # noqa: S105 - a path variable, not a password
 
 
@@ -162,21 +160,21 @@ def _s3_source(
     ws: LegacyWorkspace, parent: LegacyWorkspace | None, options: LegacyMap
 ) -> tuple[_Source | None, str, list[Finding]]:
     wid = ws.workspace_id
-    container = _text(options.get("CONTAINER"))
+    container = legacy_text(options.get("CONTAINER"))
     if not container:
         msg = f"S3 workspace {wid} has no CONTAINER option; it cannot be migrated"
         found = blocker(FindingKind.WORKSPACE, wid, "s3-container-missing", msg)
         return None, "s3-container-missing", [found]
-    key_text = _text(options.get("API_KEY"))  # API_KEY is a plain option in legacy-model.md
+    key_text = legacy_text(options.get("API_KEY"))  # API_KEY is a plain option in legacy-model.md
     spec = S3Spec(
         container=container,
-        region=_text(options.get("REGION")),
-        endpoint=_text(options.get("STORAGE_URL")),
-        signature_version=_text(options.get("SIGNATURE_VERSION")),
+        region=legacy_text(options.get("REGION")),
+        endpoint=legacy_text(options.get("STORAGE_URL")),
+        signature_version=legacy_text(options.get("SIGNATURE_VERSION")),
         api_key=_secret_option(ws, parent, "API_KEY") or (Secret(key_text) if key_text else None),
         api_secret=_secret_option(ws, parent, "SECRET_KEY"),
     )
-    inner = _text(options.get("PATH")) or "/"
+    inner = legacy_text(options.get("PATH")) or "/"
     root = StorageRoot(workspace_id=wid, path=inner, s3=spec)
     return _Source(ws=ws, options=options, root=root, user_suffix=None), "", []
 
@@ -192,7 +190,7 @@ def _raw_path(
     ws: LegacyWorkspace, options: LegacyMap, by_id: Mapping[str, LegacyWorkspace]
 ) -> str | None:
     """PATH, following ``AJXP_PARENT_OPTION:PATH:<sub>`` of 8.x shared children (§8.2)."""
-    raw = _text(options.get("PATH")) or ws.path or ""
+    raw = legacy_text(options.get("PATH")) or ws.path or ""
     match = _PARENT_OPTION.match(raw)
     if match is None:
         return raw or None
@@ -264,49 +262,21 @@ def _workspace(
     rules: MappingRules,
 ) -> tuple[DesiredWorkspace, list[Finding]]:
     ws, wid = source.ws, source.ws.workspace_id
+    wrules = rules.workspaces
     findings: list[Finding] = []
     if slug != ids.slugify(ws.slug or ws.display):
-        findings.append(
-            info(
-                FindingKind.WORKSPACE,
-                wid,
-                "slug-changed",
-                f"workspace {wid}: slug {ws.slug!r} becomes {slug!r} on Cells",
-            )
-        )
+        msg = f"workspace {wid}: slug {ws.slug!r} becomes {slug!r} on Cells"
+        findings.append(info(FindingKind.WORKSPACE, wid, "slug-changed", msg))
     label = ws.display or ws.slug or wid
-    description = _text(source.options.get("USER_DESCRIPTION"))
-    wrules = rules.workspaces
+    description = legacy_text(source.options.get("USER_DESCRIPTION"))
     if len(label) > wrules.label_max or len(description) > wrules.description_max:
-        findings.append(
-            info(
-                FindingKind.WORKSPACE,
-                wid,
-                "text-truncated",
-                f"workspace {wid}: label or description cut to Cells' limits",
-            )
-        )
-    attrs, found = _attributes(ws, source.options, root_right, rules)
+        msg = f"workspace {wid}: label or description cut to Cells' limits"
+        findings.append(info(FindingKind.WORKSPACE, wid, "text-truncated", msg))
+    attrs, found = workspace_attributes(wid, source.options, root_right, rules)
     findings.extend(found)
-    template = None
-    if source.user_suffix is not None:
-        node = NodeRef(
-            kind=NodeKind.TEMPLATE,
-            path=wrules.personal_template_node,
-            uuid=wrules.personal_template_node,
-        )
-        template = _template_resolution(placement, source.user_suffix)
-        findings.append(
-            _personal_finding(ws, source, placement, template, wrules.personal_template_node)
-        )
-    elif placement.sub:
-        node = NodeRef(kind=NodeKind.FOLDER, path=f"{placement.datasource}/{placement.sub}")
-    else:
-        node = NodeRef(
-            kind=NodeKind.DATASOURCE,
-            path=placement.datasource,
-            uuid=f"DATASOURCE:{placement.datasource}",
-        )
+    node, template = _root_node(source, placement, rules)
+    if template is not None:
+        findings.append(_personal_finding(ws, source, placement, template, node.path))
     desired = DesiredWorkspace(
         uuid=ids.workspace_uuid(wid),
         slug=slug,
@@ -319,6 +289,20 @@ def _workspace(
         legacy_key=wid,
     )
     return desired, findings
+
+
+def _root_node(
+    source: _Source, placement: Placement, rules: MappingRules
+) -> tuple[NodeRef, str | None]:
+    """The workspace root and, for per-user folders, the Enterprise template resolution."""
+    if source.user_suffix is not None:
+        node_id = rules.workspaces.personal_template_node
+        template = _template_resolution(placement, source.user_suffix)
+        return NodeRef(kind=NodeKind.TEMPLATE, path=node_id, uuid=node_id), template
+    if placement.sub:
+        return NodeRef(kind=NodeKind.FOLDER, path=f"{placement.datasource}/{placement.sub}"), None
+    name = placement.datasource
+    return NodeRef(kind=NodeKind.DATASOURCE, path=name, uuid=f"DATASOURCE:{name}"), None
 
 
 def _template_resolution(placement: Placement, suffix: str) -> str:
@@ -347,74 +331,3 @@ def _personal_finding(
         f"template path resolving to {template} and re-root the workspace on it. The folder "
         f"itself is kept reachable for admins in datasource {placement.datasource}.",
     )
-
-
-def _attributes(
-    ws: LegacyWorkspace, options: LegacyMap, root_right: str | None, rules: MappingRules
-) -> tuple[tuple[tuple[str, str | bool], ...], list[Finding]]:
-    """ALLOW_SYNC, DEFAULT_RIGHTS and QUOTA, sent whole on every PUT (cells-v3 "attributes")."""
-    wid = ws.workspace_id
-    findings: list[Finding] = []
-    attrs: dict[str, str | bool] = {}
-    meta = options.get_map("META_SOURCES")
-    syncable = meta.get_map("meta.syncable").get("REPO_SYNCABLE")
-    if syncable in (True, "true", "1", 1):
-        attrs["ALLOW_SYNC"] = True  # as Cells' wizard does (cells-api.md §2 step 3)
-    legacy = _text(options.get("DEFAULT_RIGHTS"))
-    if legacy not in _VALID_DEFAULT_RIGHTS:
-        findings.append(
-            warning(
-                FindingKind.WORKSPACE,
-                wid,
-                "default-rights-invalid",
-                f"workspace {wid}: DEFAULT_RIGHTS {legacy!r} is not r, w or rw; ignored",
-            )
-        )
-        legacy = ""
-    attrs["DEFAULT_RIGHTS"] = _default_rights(wid, legacy, root_right, rules, findings)
-    quota = _quota(meta.get_map("meta.quota").get("DEFAULT_QUOTA"))
-    if quota:
-        attrs["QUOTA"] = quota
-    return tuple(sorted(attrs.items())), findings
-
-
-def _default_rights(
-    wid: str, legacy: str, root_right: str | None, rules: MappingRules, findings: list[Finding]
-) -> str:
-    """The root group's own right wins: it is what Pydio applied (legacy-model.md §6)."""
-    if root_right is not None:
-        actions = rules.actions(root_right) or ()
-        return "".join(c for c, a in (("r", "read"), ("w", "write")) if a in actions)
-    if not legacy or rules.workspaces.default_rights is DefaultRightsMode.DROP:
-        return ""
-    findings.append(
-        warning(
-            FindingKind.WORKSPACE,
-            wid,
-            "default-rights-widen",
-            f"workspace {wid}: legacy DEFAULT_RIGHTS {legacy!r} becomes Cells DEFAULT_RIGHTS, "
-            "which gives it to every user at once. Pydio only copied it into the root group at "
-            "first boot, and the root group holds no right on this workspace now. Set "
-            "workspaces.default_rights: drop in a mapping file to keep access as it is.",
-        )
-    )
-    return legacy
-
-
-def _quota(value: LegacyValue) -> str:
-    """``meta.quota`` DEFAULT_QUOTA ("1G", "500M", bytes) → bytes as text ("" if none)."""
-    if isinstance(value, int) and value > 0:
-        return str(value)
-    match = _QUOTA.match(value) if isinstance(value, str) else None
-    if match is None:
-        return ""
-    factor = 1024 ** " kmgtp".index(match.group(2).lower() or " ")
-    return str(int(float(match.group(1)) * factor))
-
-
-def _text(value: LegacyValue) -> str:
-    if value is None or isinstance(value, LegacyMap):
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else ""
-    return str(value)

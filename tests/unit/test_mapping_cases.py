@@ -922,3 +922,12 @@ def test_node_ids_and_role_targets_are_cells_shaped() -> None:
         "DATASOURCE:exp",
         "exp",
     )
+
+
+def test_blockers_are_the_blocker_findings() -> None:
+    state = run(ws(HEX, "/data"), ws(HEX2, "/srv/data/fine"), user("a/b"))
+    assert {(f.code, f.key) for f in state.blockers()} == {
+        ("datasource-folder-invalid", "/data"),
+        ("login-invalid", "a/b"),
+    }
+    assert [w.legacy_key for w in state.workspaces] == [HEX2]
