@@ -131,6 +131,7 @@ def as_text(value: PhpValue) -> str | None:
 # --- keys -----------------------------------------------------------------------------------
 
 _INT_KEY: Final = re.compile(rb"(?:0|-?[1-9][0-9]{0,18})\Z")
+_INT_START: Final = frozenset(bytes([c]) for c in b"-0123456789")
 _PHP_INT_MIN: Final = -(2**63)
 _PHP_INT_MAX: Final = 2**63 - 1
 
@@ -142,6 +143,8 @@ def _array_key(key: str | int | bytes) -> int | bytes:
     if isinstance(key, int):
         return key
     raw = key.encode("utf-8", "surrogateescape") if isinstance(key, str) else key
+    if raw[:1] not in _INT_START:  # fast path: most keys are names
+        return raw
     if _INT_KEY.match(raw):
         number = int(raw)
         if _PHP_INT_MIN <= number <= _PHP_INT_MAX:
@@ -152,8 +155,6 @@ def _array_key(key: str | int | bytes) -> int | bytes:
 # --- the parser -----------------------------------------------------------------------------
 
 _LEN_DIGITS: Final = 19
-_HEAD_LEN: Final = re.compile(rb"([0-9]{1,19}):")
-_INT: Final = re.compile(rb"([+-]?[0-9]{1,20});")
 _FLOAT: Final = re.compile(
     rb"(NAN|-?INF|[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?);"
 )
@@ -199,7 +200,44 @@ class _Parser:
         return found.group(1)
 
     def length(self, what: str) -> int:
-        return int(self.match(_HEAD_LEN, what))
+        """Read ``<digits>:`` (a length or a count)."""
+        data, pos = self.data, self.pos
+        colon = data.find(b":", pos, pos + _LEN_DIGITS + 1)
+        digits = data[pos:colon]
+        if colon < 0 or not digits.isdigit():
+            raise self.fail(f"bad {what}")
+        self.pos = colon + 1
+        return int(digits)
+
+    def string(self, what: str) -> bytes:
+        """After ``s:``: read ``<len>:"<bytes>";`` and return the bytes (the hot path)."""
+        data, pos = self.data, self.pos
+        colon = data.find(b":", pos, pos + _LEN_DIGITS + 1)
+        digits = data[pos:colon]
+        if colon < 0 or not digits.isdigit():
+            raise self.fail(f"bad {what}")
+        start = colon + 2
+        if data[colon + 1 : start] != b'"':
+            raise self.fail("expected '\"'", colon + 1)
+        end = start + int(digits)
+        if end > len(data):
+            raise self.fail(f"string of {int(digits)} bytes runs past the end", start)
+        if data[end : end + 2] != b'";':
+            at = end if data[end : end + 1] != b'"' else end + 1
+            raise self.fail("expected '\"'" if at == end else "expected ';'", at)
+        self.pos = end + 2
+        return data[start:end]
+
+    def integer(self, what: str) -> int:
+        """After ``i:``: read ``[+-]digits;``."""
+        data, pos = self.data, self.pos
+        semi = data.find(b";", pos, pos + 22)
+        digits = data[pos:semi]
+        body = digits[1:] if digits[:1] in (b"-", b"+") else digits
+        if semi < 0 or not body.isdigit():
+            raise self.fail(f"bad {what}")
+        self.pos = semi + 1
+        return int(digits)
 
     def raw_string(self, size: int) -> bytes:
         """Read ``"<size bytes>"`` after the length prefix."""
@@ -282,13 +320,14 @@ class _Parser:
             self.pos += 2
             return flag == b"1;"
         if tag == b"i:":
-            return int(self.match(_INT, "integer"))
+            return self.integer("integer")
         if tag == b"d:":
             return self.double()
         if tag == b"r:":
             return self.reference()
-        size = self.length("string length")
-        value = self.raw_string(size) if tag == b"s:" else self.escaped_string(size)
+        if tag == b"s:":
+            return self.string("string length")
+        value = self.escaped_string(self.length("string length"))
         self.expect(b";")
         return value
 
@@ -335,13 +374,15 @@ class _Parser:
         """Keys are ``i:`` or ``s:``/``S:`` and, as in PHP, take no reference slot."""
         tag = self.data[self.pos : self.pos + 2]
         start = self.pos
-        if tag == b"i:":
+        if tag == b"s:":
             self.pos += 2
-            key: int | bytes = int(self.match(_INT, "integer key"))
-        elif tag in (b"s:", b"S:"):
+            key: int | bytes = self.string("key length")
+        elif tag == b"i:":
             self.pos += 2
-            size = self.length("key length")
-            key = self.raw_string(size) if tag == b"s:" else self.escaped_string(size)
+            return self.integer("integer key")
+        elif tag == b"S:":
+            self.pos += 2
+            key = self.escaped_string(self.length("key length"))
             self.expect(b";")
         else:
             raise self.fail("array key must be an integer or a string", start)
