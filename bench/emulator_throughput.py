@@ -51,9 +51,15 @@ def emulator_process() -> Iterator[str]:
 
 
 def worker(
-    url: str, token: str, tid: int, quota: int, deadline: float, write_every: int,
-    out: dict[str, list[float]], lock: threading.Lock,
-) -> None:  # fmt: skip
+    url: str,
+    token: str,
+    tid: int,
+    quota: int,
+    deadline: float,
+    write_every: int,
+    out: dict[str, list[float]],
+    lock: threading.Lock,
+) -> None:
     """One client: cycles through reads and (every ``write_every``) writes."""
     send = _raw_sender(url, token) if RAW else _requests_sender(url, token)
     local: dict[str, list[float]] = defaultdict(list)
@@ -135,9 +141,12 @@ def run(url: str, threads: int, total: int, seconds: float, write_every: int) ->
     wall = time.perf_counter() - start
     done = sum(len(v) for k, v in out.items() if k != "errors")
     summary: dict[str, object] = {
-        "threads": threads, "requests": done, "errors": len(out.get("errors", [])),
-        "wall_s": round(wall, 3), "req_per_s": round(done / wall, 1),
-    }  # fmt: skip
+        "threads": threads,
+        "requests": done,
+        "errors": len(out.get("errors", [])),
+        "wall_s": round(wall, 3),
+        "req_per_s": round(done / wall, 1),
+    }
     for key, values in sorted(out.items()):
         if key == "errors" or not values:
             continue

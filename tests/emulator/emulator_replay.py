@@ -31,6 +31,37 @@ RECORDED_DATA = "/srv/cells/legacy-files"
 ID_RE = re.compile(
     r"\A(<[A-Z_0-9]+>|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})\Z"
 )
+# Keys whose recorded values must come back equal (after id translation), not just present.
+VALUE_KEYS = frozenset(
+    {
+        "Slug",
+        "GroupPath",
+        "Login",
+        "GroupLabel",
+        "Label",
+        "Title",
+        "Success",
+        "NumRows",
+        "Status",
+        "IsGroup",
+        "IsTeam",
+        "UserRole",
+        "GroupRole",
+        "ForceOverride",
+        "Scope",
+        "Name",
+        "Value",
+        "RoleID",
+        "WorkspaceID",
+        "NodeID",
+        "Type",
+        "error",
+        "JobUuid",
+        "profile",
+        "displayName",
+        "Version",
+    }
+)
 # Keys whose values are lists of records, aligned by a natural key to learn ids.
 ALIGN_KEYS = ("Path", "Login", "GroupLabel", "Slug", "Name", "Label", "JobID")
 
@@ -106,6 +137,7 @@ class Outcome:
     want_status: int
     got_status: int
     problems: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
 
 
 class Replayer:
@@ -131,6 +163,40 @@ class Replayer:
             if old in text:
                 text = text.replace(old, self.ids[old])
         return text
+
+    def compare_values(self, want: Any, got: Any, where: str = "$") -> list[str]:
+        """Recorded values of ``VALUE_KEYS`` that the emulator answered differently."""
+        out: list[str] = []
+        if isinstance(want, dict) and isinstance(got, dict) and "ACLs" in want and "ACLs" in got:
+            # ACLs have no natural key and come back in DB order: compare them as multisets.
+            w_set = sorted(self._acl_key(a, translate=True) for a in want["ACLs"])
+            g_set = sorted(self._acl_key(a, translate=False) for a in got["ACLs"])
+            if w_set != g_set:
+                out.append(f"{where}.ACLs: {g_set} != recorded {w_set}")
+        elif isinstance(want, dict) and isinstance(got, dict):
+            for key in set(want) & set(got):
+                w, g = want[key], got[key]
+                if key in VALUE_KEYS and not isinstance(w, (dict, list)):
+                    w = self.translate(w) if isinstance(w, str) else w
+                    if w != g:
+                        out.append(f"{where}.{key}: {g!r} != recorded {w!r}")
+                else:
+                    out += self.compare_values(w, g, f"{where}.{key}")
+        elif isinstance(want, list) and isinstance(got, list):
+            for w, g in self._align(want, got):
+                out += self.compare_values(w, g, f"{where}[]")
+        return out
+
+    def _acl_key(self, acl: dict[str, Any], *, translate: bool) -> tuple[str, ...]:
+        action = acl.get("Action") or {}
+        fields = (
+            action.get("Name", ""),
+            action.get("Value", ""),
+            acl.get("RoleID", ""),
+            acl.get("WorkspaceID", ""),
+            acl.get("NodeID", ""),
+        )
+        return tuple(self.translate(str(f)) if translate else str(f) for f in fields)
 
     def learn(self, want: Any, got: Any) -> None:
         """Map recorded id-like leaves to the emulator's values at the same place."""
@@ -230,6 +296,7 @@ class Replayer:
         elif want is not None:
             out.problems += diff_shapes(shape(want), shape(got))
             self.learn(want, got)
+            out.values = self.compare_values(want, got)
         if out.want_status == 302:
             self.learn(rec["headers"].get("Location", [""])[0], resp.headers.get("Location", ""))
         self._remember(item, resp, got)

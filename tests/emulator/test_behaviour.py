@@ -46,10 +46,14 @@ def _auth_code_tokens(emu: EmulatorServer) -> dict[str, str]:
     verifier = secrets.token_urlsafe(32)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
     params = {
-        "response_type": "code", "client_id": "cells-client", "redirect_uri": REDIRECT,
-        "scope": "openid email profile pydio offline", "state": "state-123456",
-        "code_challenge": challenge.decode(), "code_challenge_method": "S256",
-    }  # fmt: skip
+        "response_type": "code",
+        "client_id": "cells-client",
+        "redirect_uri": REDIRECT,
+        "scope": "openid email profile pydio offline",
+        "state": "state-123456",
+        "code_challenge": challenge.decode(),
+        "code_challenge_method": "S256",
+    }
     auth = requests.get(
         f"{emu.url}/oidc/oauth2/auth", params=params, allow_redirects=False, timeout=5
     )
@@ -66,9 +70,12 @@ def _auth_code_tokens(emu: EmulatorServer) -> dict[str, str]:
     query = parse_qs(urlsplit(redirect).query)
     assert query["state"] == ["state-123456"]
     form = {
-        "grant_type": "authorization_code", "client_id": "cells-client", "code": query["code"][0],
-        "code_verifier": verifier, "redirect_uri": REDIRECT,
-    }  # fmt: skip
+        "grant_type": "authorization_code",
+        "client_id": "cells-client",
+        "code": query["code"][0],
+        "code_verifier": verifier,
+        "redirect_uri": REDIRECT,
+    }
     token = requests.post(f"{emu.url}/oidc/oauth2/token", data=form, timeout=5)
     assert token.status_code == 200, token.text
     return dict(token.json(), code=query["code"][0], verifier=verifier)
@@ -106,9 +113,12 @@ def test_refresh_tokens_rotate_and_a_used_one_is_refused(emu: EmulatorServer) ->
 def test_an_authorization_code_works_once(emu: EmulatorServer) -> None:
     first = _auth_code_tokens(emu)
     form = {
-        "grant_type": "authorization_code", "client_id": "cells-client", "code": first["code"],
-        "code_verifier": first["verifier"], "redirect_uri": REDIRECT,
-    }  # fmt: skip
+        "grant_type": "authorization_code",
+        "client_id": "cells-client",
+        "code": first["code"],
+        "code_verifier": first["verifier"],
+        "redirect_uri": REDIRECT,
+    }
     again = requests.post(f"{emu.url}/oidc/oauth2/token", data=form, timeout=5)
     assert (again.status_code, again.json()["error"]) == (400, "invalid_grant")
 
@@ -222,8 +232,12 @@ def test_datasource_is_indexed_only_after_the_delay_and_its_folder_is_untouched(
     before = _listing(tmp_path)
     http = requests.Session()
     http.headers.update(_bearer(emu.mint_pat("admin")))
-    body = {"Name": "legacyds", "StorageType": "LOCAL", "FlatStorage": False,
-            "StorageConfiguration": {"folder": str(folder), "normalize": "false"}}  # fmt: skip
+    body = {
+        "Name": "legacyds",
+        "StorageType": "LOCAL",
+        "FlatStorage": False,
+        "StorageConfiguration": {"folder": str(folder), "normalize": "false"},
+    }
     created = http.post(f"{emu.url}/a/config/datasource/legacyds", json=body, timeout=5)
     assert created.status_code == 200, created.text
 
@@ -252,9 +266,11 @@ def test_datasource_is_indexed_only_after_the_delay_and_its_folder_is_untouched(
         timeout=5,
     ).json()
     assert sorted(c["Path"] for c in listed["Children"]) == [
-        "legacyds/Projects", "legacyds/Projects/2020", "legacyds/Projects/2020/plan.txt",
+        "legacyds/Projects",
+        "legacyds/Projects/2020",
+        "legacyds/Projects/2020/plan.txt",
         "legacyds/readme.txt",
-    ]  # fmt: skip
+    ]
     assert _listing(tmp_path) == before
 
 
@@ -300,8 +316,12 @@ def test_control_api_state_reset_and_pat(emu: EmulatorServer) -> None:
 def test_duplicate_acl_answers_500_at_once(emu: EmulatorServer) -> None:
     http = requests.Session()
     http.headers.update(_bearer(emu.mint_pat("admin")))
-    acl = {"Action": {"Name": "read", "Value": "1"}, "RoleID": "ROOT_GROUP",
-           "WorkspaceID": "ws1", "NodeID": "DATASOURCE:pydiods1"}  # fmt: skip
+    acl = {
+        "Action": {"Name": "read", "Value": "1"},
+        "RoleID": "ROOT_GROUP",
+        "WorkspaceID": "ws1",
+        "NodeID": "DATASOURCE:pydiods1",
+    }
     assert http.put(f"{emu.url}/a/acl", json=acl, timeout=5).status_code == 200
     again = http.put(f"{emu.url}/a/acl", json=acl, timeout=5)
     assert (again.status_code, again.json()["Title"]) == (500, "DAO error received")
@@ -345,8 +365,13 @@ def test_concurrent_creates_of_one_login_make_one_user(emu: EmulatorServer) -> N
 
 def test_v1_dex_password_grant_gives_a_bearer_id_token(clock: FakeClock) -> None:
     with EmulatorServer(EmulatorConfig(version="1.6.2"), clock=clock) as emu:
-        form = {"grant_type": "password", "username": "admin", "password": "admin",
-                "scope": "email profile pydio", "nonce": "n"}  # fmt: skip
+        form = {
+            "grant_type": "password",
+            "username": "admin",
+            "password": "admin",
+            "scope": "email profile pydio",
+            "nonce": "n",
+        }
         answer = requests.post(f"{emu.url}/auth/dex/token", data=form, timeout=5).json()
         bad = requests.post(f"{emu.url}/auth/dex/token", data=dict(form, password="x"), timeout=5)
         ok = requests.get(f"{emu.url}/a/user/admin", headers=_bearer(answer["id_token"]), timeout=5)

@@ -1,10 +1,13 @@
 """Parity: every recorded request of the non-share cassettes, replayed on a fresh emulator.
 
 For each cassette the emulator must give the recorded HTTP status and the same JSON shape
-(key sets, recursively; ids, timestamps and other values ignored). The recordings were made
-in sequence on one server, so a cassette that uses objects an earlier one created first
-replays those (``PRELUDES``, not asserted there); objects made outside any cassette are
-created by ``SETUPS``. Recorded credentials are replaced by emulator tokens (``TOKENS``).
+(key sets, recursively; ids and timestamps ignored), and the same values for the keys that
+carry behaviour (slugs, group paths, logins, labels, error titles, ACL tuples…, see
+``emulator_replay.VALUE_KEYS``; recorded ids are translated to the emulator's first).
+The recordings were made in sequence on one server, so a cassette that uses objects an
+earlier one created first replays those (``PRELUDES``, not asserted there); objects made
+outside any cassette are created by ``SETUPS``. Recorded credentials are replaced by
+emulator tokens (``TOKENS``).
 
 Skipped interactions (not modelled by the emulator), with the reason:
 
@@ -118,8 +121,11 @@ def _api(rep: Replayer, method: str, path: str, body: object = None) -> dict[str
 
 def _setup_db_injected(rep: Replayer) -> None:
     """The hash was written into the Cells DB off the record: create the user with it."""
-    body = {"Login": "rec-legacy2", "Password": "Legacy-Pass-2026",
-            "Attributes": {"profile": "standard"}}  # fmt: skip
+    body = {
+        "Login": "rec-legacy2",
+        "Password": "Legacy-Pass-2026",
+        "Attributes": {"profile": "standard"},
+    }
     _api(rep, "PUT", "/a/user/rec-legacy2", body)
 
 
@@ -127,39 +133,38 @@ def _setup_deletes(rep: Replayer) -> None:
     """Objects the delete cassette removes, created off the record (ids mapped by hand)."""
     _api(rep, "PUT", "/a/role/rec2-role-del", {"Uuid": "rec2-role-del", "Label": "del"})
     root = {"DATASOURCE:rectwods": {"Uuid": "DATASOURCE:rectwods", "Path": "rectwods"}}
-    body = {
-        "Slug": "rec2-ws-del",
-        "Label": "del",
-        "Scope": "ADMIN",
-        "RootNodes": root,
-        "Attributes": '{"DEFAULT_RIGHTS": "rw"}',
-    }
-    ws = _api(rep, "PUT", "/a/workspace/rec2-ws-del", body)  # fmt: skip
-    node = _api(rep, "POST", "/a/tree/admin/stat", {"Node": {"Path": "rectwods/Documents"}})
-    node_uuid = node["Node"]["Uuid"]  # type: ignore[index]
-    for action in ("read", "write"):
-        acl = {"Action": {"Name": action, "Value": "1"}, "RoleID": "rec2-role-del",
-               "WorkspaceID": ws["UUID"], "NodeID": "DATASOURCE:rectwods"}  # fmt: skip
-        _api(rep, "PUT", "/a/acl", acl)
-    deny = {
-        "Action": {"Name": "deny", "Value": "1"},
-        "RoleID": "rec2-role-del",
-        "NodeID": node_uuid,
-    }
-    _api(rep, "PUT", "/a/acl", deny)
-    user2 = _api(rep, "PUT", "/a/user/rec2-user-del2",
-                 {"Login": "rec2-user-del2", "Attributes": {"profile": "standard"}})  # fmt: skip
-    group = _api(rep, "PUT", "/a/user/rec2-grp-del",
-                 {"IsGroup": True, "GroupPath": "/", "GroupLabel": "rec2-grp-del"})  # fmt: skip
-    member = _api(rep, "PUT", "/a/user/rec2-user-del", {"Login": "rec2-user-del",
-                  "GroupPath": "/rec2-grp-del", "Attributes": {"profile": "standard"}})  # fmt: skip
-    rep.ids.update({
-        "2dabfc93-05b9-4902-8ebb-5cb193d2d76e": str(ws["UUID"]),
-        "1f11bfef-09f2-4655-b2e4-6d2a34f491b4": str(node_uuid),
-        "7dea3290-690e-4157-8c95-a0d14974ac36": str(user2["Uuid"]),
-        "826c6fe7-b795-4dc2-a29c-f17eafd130fc": str(group["Uuid"]),
-        "f82e8622-66c0-4bac-923a-250688b94a67": str(member["Uuid"]),
-    })  # fmt: skip
+    ws_body = {"Slug": "rec2-ws-del", "Label": "del", "Scope": "ADMIN", "RootNodes": root}
+    ws = str(_api(rep, "PUT", "/a/workspace/rec2-ws-del", ws_body)["UUID"])
+    stat = _api(rep, "POST", "/a/tree/admin/stat", {"Node": {"Path": "rectwods/Documents"}})
+    node = str(stat["Node"]["Uuid"])  # type: ignore[index]
+    user2 = _api(rep, "PUT", "/a/user/rec2-user-del2", _user("rec2-user-del2", "/"))
+    group_body = {"IsGroup": True, "GroupPath": "/", "GroupLabel": "rec2-grp-del"}
+    group = str(_api(rep, "PUT", "/a/user/rec2-grp-del", group_body)["Uuid"])
+    member = str(
+        _api(rep, "PUT", "/a/user/rec2-user-del", _user("rec2-user-del", "/rec2-grp-del"))["Uuid"]
+    )
+    for action, role, ws_id, node_id in (
+        ("read", "rec2-role-del", ws, "DATASOURCE:rectwods"),
+        ("write", "rec2-role-del", ws, "DATASOURCE:rectwods"),
+        ("deny", "rec2-role-del", "", node),
+        ("read", group, ws, "DATASOURCE:rectwods"),
+        ("read", member, ws, "DATASOURCE:rectwods"),
+    ):
+        acl = {"Action": {"Name": action, "Value": "1"}, "RoleID": role, "WorkspaceID": ws_id}
+        _api(rep, "PUT", "/a/acl", dict(acl, NodeID=node_id))
+    rep.ids.update(
+        {
+            "2dabfc93-05b9-4902-8ebb-5cb193d2d76e": ws,
+            "1f11bfef-09f2-4655-b2e4-6d2a34f491b4": node,
+            "7dea3290-690e-4157-8c95-a0d14974ac36": str(user2["Uuid"]),
+            "826c6fe7-b795-4dc2-a29c-f17eafd130fc": group,
+            "f82e8622-66c0-4bac-923a-250688b94a67": member,
+        }
+    )
+
+
+def _user(login: str, group_path: str) -> dict[str, object]:
+    return {"Login": login, "GroupPath": group_path, "Attributes": {"profile": "standard"}}
 
 
 def _setup_jdoe(rep: Replayer) -> None:

@@ -188,28 +188,42 @@ def test_refresh_token_rotation_in_process() -> None:
     verifier = "v" * 43
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
     query = {
-        "client_id": ["cells-client"], "response_type": ["code"], "state": ["abcdefgh"],
+        "client_id": ["cells-client"],
+        "response_type": ["code"],
+        "state": ["abcdefgh"],
         "redirect_uri": ["http://localhost:3000/servers/callback"],
         "code_challenge": [challenge.decode()],
-    }  # fmt: skip
-    redirect = auth.oauth_auth(store, tables, Call(method="GET", path="/", params={}, query=query,
-                                                   headers={}, raw=b""))  # fmt: skip
+    }
+    redirect = auth.oauth_auth(
+        store, tables, Call(method="GET", path="/", params={}, query=query, headers={}, raw=b"")
+    )
     location = dict(redirect.headers)["Location"]
-    login = {"AuthInfo": {"login": "admin", "password": "admin", "type": "credentials",
-                          "challenge": location.rsplit("=", 1)[1]}}  # fmt: skip
+    login = {
+        "AuthInfo": {
+            "login": "admin",
+            "password": "admin",
+            "type": "credentials",
+            "challenge": location.rsplit("=", 1)[1],
+        }
+    }
     code_url = auth.front_session(store, tables, call(login)).body
     assert isinstance(code_url, dict)
     code = code_url["RedirectTo"].split("code=")[1].split("&")[0]
 
     def token(form: str) -> dict[str, Any]:
-        answer = auth.oauth_token(store, tables, Call(method="POST", path="/", params={}, query={},
-                                                      headers={}, raw=form.encode()))  # fmt: skip
+        answer = auth.oauth_token(
+            store,
+            tables,
+            Call(method="POST", path="/", params={}, query={}, headers={}, raw=form.encode()),
+        )
         assert isinstance(answer.body, dict)
         return answer.body
 
     redirect_uri = "http%3A%2F%2Flocalhost%3A3000%2Fservers%2Fcallback"
-    first = token(f"grant_type=authorization_code&client_id=cells-client&code={code}"
-                  f"&code_verifier={verifier}&redirect_uri={redirect_uri}")  # fmt: skip
+    first = token(
+        f"grant_type=authorization_code&client_id=cells-client&code={code}"
+        f"&code_verifier={verifier}&redirect_uri={redirect_uri}"
+    )
     second = token(
         f"grant_type=refresh_token&client_id=cells-client&refresh_token={first['refresh_token']}"
     )

@@ -147,7 +147,8 @@ def _validate(store: Store, name: str, body: JSON) -> str:
     if (body.get("StorageType") or "LOCAL") != "LOCAL":
         return folder
     missing = json.dumps(
-        {"id": "", "code": 0, "detail": f"stat {folder}: no such file or directory", "status": ""}
+        {"id": "", "code": 0, "detail": f"stat {folder}: no such file or directory", "status": ""},
+        separators=(",", ":"),
     )
     if not folder:
         raise ApiError(500, missing, f"Not Found: {missing}")

@@ -227,7 +227,8 @@ def create_user(store: Store, body: JSON, login: str, group_path: str) -> User:
     )
     store.add_user(user)
     role_policies = [(a, s.format(login=login), e) for a, s, e in USER_ROLE_POLICIES]
-    store.new_role(user.uuid, f"User {login}", user_role=True, policies=role_policies)
+    label = f"User {body.get('Login') or login}"  # user-crud.yaml: the login as sent
+    store.new_role(user.uuid, label, user_role=True, policies=role_policies)
     return user
 
 
