@@ -17,6 +17,7 @@ Every legacy right ends in an ACL or in a finding with the same key (``<role>#<w
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from migrate.legacy.model import (
     LegacyMask,
     LegacyRole,
     LegacyUser,
+    RoleKind,
 )
 from migrate.mapping.desired import (
     AclOrigin,
@@ -65,7 +67,8 @@ def map_acls(
     """Map every right, mask and shared-user isolation (pure, deterministic)."""
     acls: list[DesiredAcl] = []
     findings: list[Finding] = []
-    for role in sorted(inventory.roles, key=lambda r: r.role_id):
+    roles = with_legacy_rights(inventory)
+    for role in roles:
         target, why = _target(role.role_id, ctx)
         for wid, right in _rights(role, findings):
             key = acl_key(role.role_id, wid)
@@ -88,7 +91,7 @@ def map_acls(
                 made_masks, found_masks = _mask(target, role.role_id, mask, ctx)
                 acls.extend(made_masks)
                 findings.extend(found_masks)
-    view = _SharedView.build(inventory, ctx)
+    view = _SharedView.build(roles, ctx)
     for user in sorted(inventory.users, key=lambda u: u.login):
         desired = users.get(user.login)
         if desired is not None and user.shared and not user.hidden:
@@ -96,6 +99,23 @@ def map_acls(
             acls.extend(isolation)
             findings.extend(isolation_findings)
     return _dedupe(acls, findings), findings
+
+
+def with_legacy_rights(inventory: Inventory) -> list[LegacyRole]:
+    """The roles sorted by id, ≤4.x per-user rights folded into the personal roles.
+
+    Pydio 5+ moves those rows into the personal role when it loads the user
+    (legacy-model.md §4.2 ``migrateRightsToPersonalRole``); the move sets each right on the
+    role, so a 4.x row wins over a value the role already has.
+    """
+    roles = {r.role_id: r for r in inventory.roles}
+    for user in inventory.users:
+        if not user.legacy_rights:
+            continue
+        rid = user.personal_role_id
+        role = roles.get(rid) or LegacyRole(role_id=rid, kind=RoleKind.USER, label=rid)
+        roles[rid] = dataclasses.replace(role, acls=(*role.acls, *user.legacy_rights))
+    return [roles[rid] for rid in sorted(roles)]
 
 
 def _rights(role: LegacyRole, findings: list[Finding]) -> list[tuple[str, str]]:
@@ -133,7 +153,9 @@ def _target(role_id: str, ctx: AclContext) -> tuple[RoleRef | None, str]:
         group = ctx.groups.groups.get(path)
         if group is not None:
             return RoleRef(target=RoleTarget.GROUP, key=group.path), ""
-        return None, "excluded" if path in ctx.rules.groups.exclude else "dangling-role"
+        parts = [p for p in path.split("/") if p]
+        prefixes = {"/" + "/".join(parts[:i]) for i in range(1, len(parts) + 1)}
+        return None, "excluded" if prefixes & ctx.rules.groups.exclude else "dangling-role"
     desired = ctx.roles.roles.get(role_id)
     if desired is not None:
         return RoleRef(target=RoleTarget.ROLE, key=desired.uuid), ""
@@ -287,10 +309,10 @@ class _SharedView:
     default_granted: frozenset[str]  # workspaces whose DEFAULT_RIGHTS grant something
 
     @classmethod
-    def build(cls, inventory: Inventory, ctx: AclContext) -> _SharedView:
+    def build(cls, roles: list[LegacyRole], ctx: AclContext) -> _SharedView:
         mapped = ctx.roles.roles
         return cls(
-            rights={r.role_id: r.acl_map() for r in inventory.roles},
+            rights={r.role_id: r.acl_map() for r in roles},
             teams=frozenset(rid for rid, d in mapped.items() if d.is_team),
             shared_auto=frozenset(rid for rid, d in mapped.items() if "shared" in d.auto_applies),
             default_granted=frozenset(

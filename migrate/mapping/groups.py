@@ -47,6 +47,8 @@ def map_groups(inventory: Inventory, rules: MappingRules) -> GroupMapping:
     findings: list[Finding] = []
     wanted = set(labels) | set(over.force)
     for user in inventory.users:
+        if user.hidden:  # link guests are not Cells users (users.py)
+            continue
         if user.group_path not in ("", "/") and user.group_path.rstrip("/") not in wanted:
             findings.append(_implied(user.group_path.rstrip("/")))
             wanted.add(user.group_path.rstrip("/"))

@@ -446,6 +446,9 @@ def test_built_install_rights_are_all_accounted_for(
     inventory, _, state = built_state
     accounted = {a.legacy_key for a in state.acls} | {f.key for f in state.findings}
     rights = [f"{r.role_id}#{a.workspace_id}" for r in inventory.roles for a in r.acls]
+    rights += [
+        f"{u.personal_role_id}#{a.workspace_id}" for u in inventory.users for a in u.legacy_rights
+    ]
     assert len(rights) >= SPEC.rights
     assert [k for k in rights if k not in accounted] == []
     assert len(state.acls) > 0

@@ -931,3 +931,39 @@ def test_blockers_are_the_blocker_findings() -> None:
         ("login-invalid", "a/b"),
     }
     assert [w.legacy_key for w in state.workspaces] == [HEX2]
+
+
+LEGACY_RIGHTS_CASES = [
+    ("no-personal-role", (), {("user", "old", "files", "read")}),
+    (
+        "row-wins-over-role",
+        (role("AJXP_USR_/old", {HEX: "rw"}),),
+        {("user", "old", "files", "read")},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [c[1:] for c in LEGACY_RIGHTS_CASES],
+    ids=[c[0] for c in LEGACY_RIGHTS_CASES],
+)
+def test_4x_rights_rows_become_personal_rights(
+    roles: tuple[LegacyRole, ...], expected: set[tuple[str, str, str, str]]
+) -> None:
+    old = user("old", legacy_rights=(LegacyAcl(workspace_id=HEX, right="r"),))
+    state = run(ws(HEX, "/srv/data/files"), old, *roles)
+    assert acl_set(state) == expected
+    assert {a.legacy_key for a in state.acls} == {f"AJXP_USR_/old#{HEX}"}
+
+
+def test_rights_of_an_excluded_subtree_are_reported_as_excluded() -> None:
+    state = run(
+        ws(HEX),
+        LegacyGroup(path="/a", label="A"),
+        LegacyGroup(path="/a/b", label="B"),
+        role("AJXP_GRP_/a/b", {HEX: "r"}),
+        rules=with_rules(groups=Overrides(exclude=frozenset({"/a"}))),
+    )
+    assert state.acls == ()
+    assert ("role-not-migrated", f"AJXP_GRP_/a/b#{HEX}") in codes(state)

@@ -18,6 +18,7 @@ from test_mapping_cases import RULES, inventory, role, user, ws
 from migrate.legacy.model import (
     HashFormat,
     Inventory,
+    LegacyAcl,
     LegacyGroup,
     LegacyMask,
     LegacyRole,
@@ -69,6 +70,14 @@ def users(draw: st.DrawFn) -> LegacyUser:
         parent_user="alice" if hidden or draw(st.booleans()) else None,
         roles=tuple(draw(st.lists(st.sampled_from(["team1", "custom", "GUEST", "ghost"])))),
         password_hash=Secret(SECRET),
+        legacy_rights=tuple(
+            LegacyAcl(workspace_id=w, right=r)
+            for w, r in draw(
+                st.dictionaries(
+                    st.sampled_from(WS_IDS), st.sampled_from(["r", "w", "rw"]), max_size=2
+                )
+            ).items()
+        ),
         hash_format=draw(st.sampled_from(list(HashFormat))),
     )
 
@@ -146,13 +155,9 @@ def test_mapping_is_deterministic(inv: Inventory) -> None:
 def test_every_right_is_an_acl_or_a_finding(inv: Inventory) -> None:
     state = _map(inv)
     accounted = {a.legacy_key for a in state.acls} | {f.key for f in state.findings}
-    missing = [
-        f"{r.role_id}#{a.workspace_id}"
-        for r in inv.roles
-        for a in r.acls
-        if f"{r.role_id}#{a.workspace_id}" not in accounted
-    ]
-    assert missing == []
+    rights = [f"{r.role_id}#{a.workspace_id}" for r in inv.roles for a in r.acls]
+    rights += [f"{u.personal_role_id}#{a.workspace_id}" for u in inv.users for a in u.legacy_rights]
+    assert [key for key in rights if key not in accounted] == []
 
 
 @PROPERTY
