@@ -190,7 +190,7 @@ class _Evaluator(ExpressionEvaluator):
             self.statement(live=live and not done)
 
     def _else_if(self) -> bool:
-        nxt = self.toks[self.i + 1]
+        nxt = self.toks[min(self.i + 1, len(self.toks) - 1)]
         return nxt.kind == "name" and nxt.text.lower() == "if"
 
     def assignment(self, live: bool) -> bool:

@@ -135,10 +135,11 @@ class ExpressionEvaluator:
     # token helpers
     @property
     def tok(self) -> Token:
-        return self.toks[self.i]
+        # never past the final "eof" token, whatever a caller skipped
+        return self.toks[min(self.i, len(self.toks) - 1)]
 
     def at(self, text: str, kind: str = "op") -> bool:
-        tok = self.toks[self.i]
+        tok = self.tok
         return tok.kind == kind and (
             tok.text == text or (kind == "name" and tok.text.lower() == text)
         )
@@ -370,6 +371,8 @@ class ExpressionEvaluator:
             return self.call(tok, live)
         if self.eat("::"):
             member = self.tok.text
+            if self.tok.kind == "eof":
+                raise Skip("unexpected end of file")
             self.i += 1
             if self.at("("):
                 self.arguments(live)

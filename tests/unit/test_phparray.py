@@ -345,6 +345,8 @@ def test_inline_html_and_close_tag() -> None:
         "?>",
         "a" * 5000,
         "array(" * 2000,
+        "else::",  # found by hypothesis: a class-constant lookup at the end of the file
+        "A::",
     ],
 )
 def test_garbage_never_raises(source: str) -> None:
