@@ -35,6 +35,11 @@ ID_RE = re.compile(
 VALUE_KEYS = frozenset(
     {
         "Slug",
+        "Path",
+        "Uuid",
+        "UUID",
+        "Attributes",
+        "AutoApplies",
         "GroupPath",
         "Login",
         "GroupLabel",
@@ -176,7 +181,12 @@ class Replayer:
         elif isinstance(want, dict) and isinstance(got, dict):
             for key in set(want) & set(got):
                 w, g = want[key], got[key]
-                if key in VALUE_KEYS and not isinstance(w, (dict, list)):
+                if key == "Attributes" and isinstance(w, str) and isinstance(g, str):
+                    if _json(w) != _json(g):  # a workspace's JSON string: compare parsed
+                        out.append(f"{where}.{key}: {g!r} != recorded {w!r}")
+                elif key in VALUE_KEYS and (
+                    not isinstance(w, (dict, list)) or key == "AutoApplies"
+                ):
                     w = self.translate(w) if isinstance(w, str) else w
                     if w != g:
                         out.append(f"{where}.{key}: {g!r} != recorded {w!r}")

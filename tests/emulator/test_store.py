@@ -52,6 +52,18 @@ def test_a_taken_slug_is_suffixed_on_create_but_kept_on_update() -> None:
     ]
 
 
+def test_workspace_search_total_is_the_page_size_as_recorded() -> None:
+    store = make_store()
+    for i in range(5):
+        put_ws(store, Slug=f"w{i}", Label="w", RootNodes=ROOT)
+    page = workspaces.search_workspaces(store, call({"Limit": "2", "Offset": "0"})).body
+    everything = workspaces.search_workspaces(store, call({})).body
+    assert isinstance(page, dict)
+    assert isinstance(everything, dict)
+    assert (len(page["Workspaces"]), page["Total"]) == (2, 2)
+    assert everything["Total"] == 7  # 5 + personal-files + common-files
+
+
 def test_an_unknown_root_node_is_404() -> None:
     store = make_store()
     with pytest.raises(ApiError) as err:

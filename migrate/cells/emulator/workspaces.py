@@ -218,4 +218,5 @@ def search_workspaces(store: Store, call: Call) -> Answer:
         )
         for w in page
     ]
-    return Answer(body={"Workspaces": items, "Total": len(found)})
+    # workspace-crud.yaml #8: with a Limit, Total is the size of the page, not the count.
+    return Answer(body={"Workspaces": items, "Total": len(items)})
