@@ -144,7 +144,15 @@ def read_inventory_sql(
         engine.dispose()
         if auth_engine is not engine:
             auth_engine.dispose()
-    return builder.build()
+    inventory = builder.build()
+    log.info(
+        "legacy %s database (%s era): %s, %d finding(s)",
+        inventory.source.dialect,
+        inventory.source.era.value,
+        inventory.counts(),
+        len(inventory.findings),
+    )
+    return inventory
 
 
 def _engine(url: str) -> Engine:
