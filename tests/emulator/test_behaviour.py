@@ -395,3 +395,19 @@ def test_serve_runs_until_interrupted() -> None:
             if proc.poll() is None:
                 proc.kill()
     assert "Endpoints" in answer.json()
+
+
+def test_same_seed_and_requests_give_the_same_state(clock: FakeClock, tmp_path: Path) -> None:
+    def run() -> dict[str, object]:
+        with EmulatorServer(EmulatorConfig(seed=11, index_delay_s=0.0), clock=clock) as emu:
+            http = requests.Session()
+            http.headers.update(_bearer(emu.mint_pat("admin")))
+            http.put(f"{emu.url}/a/user/zed", json={"Login": "zed", "Attributes": {}}, timeout=5)
+            http.put(f"{emu.url}/a/user/amy", json={"Login": "amy", "Attributes": {}}, timeout=5)
+            body = {"Slug": "w", "Label": "w", "RootNodes": {"my-files": {"Uuid": "my-files"}}}
+            http.put(f"{emu.url}/a/workspace/w", json=body, timeout=5)
+            return emu.state()
+
+    first, second = run(), run()
+    assert first == second
+    assert [u["Login"] for u in first["users"]] == ["admin", "amy", "pydio.anon.user", "zed"]  # type: ignore[index]

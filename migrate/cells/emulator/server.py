@@ -11,6 +11,7 @@ import logging
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,6 +37,7 @@ LIVE_KNOBS = frozenset(
     }
 )
 WRITE_FORBIDDEN = "write forbidden by test"
+REQUEST_LOG_SIZE = 200_000
 
 
 class Emulator:
@@ -52,7 +54,8 @@ class Emulator:
         self.sleep = sleep
         self.store = Store(config, clock=clock)
         self.auth = AuthTables()
-        self.log: list[dict[str, Any]] = []
+        # The newest REQUEST_LOG_SIZE requests: plenty for tests, bounded for benchmarks.
+        self.log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self.reset()
 
     def reset(self) -> None:
