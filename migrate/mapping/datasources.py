@@ -186,9 +186,7 @@ def _name_outers(
 def _free_name(text: str, rules: DatasourceRules, taken: set[str]) -> str:
     name = ids.datasource_name(text, prefix=rules.name_prefix, max_length=rules.name_max_length)
     if name in rules.reserved_names:
-        name = ids.datasource_name(
-            rules.reserved_prefix + name, max_length=rules.name_max_length + 8
-        )
+        name = ids.datasource_name(rules.reserved_prefix + name, max_length=rules.name_max_length)
     return ids.make_unique(name, taken | rules.reserved_names, join=lambda b, n: f"{b}{n}")
 
 

@@ -101,6 +101,8 @@ def map_workspaces(inventory: Inventory, rules: MappingRules) -> WorkspaceMappin
         desired, found = _workspace(source, placement, slugs[wid], root_rights.get(wid), rules)
         workspaces[wid] = desired
         findings.extend(found)
+        findings.extend(_scope_findings(source.ws))
+    findings.extend(_shared_templates(workspaces))
     return WorkspaceMapping(
         workspaces=workspaces,
         datasources=plan.datasources,
@@ -130,6 +132,12 @@ def _classify(
     if ws.is_template and not forced:
         msg = f"workspace {wid} ({ws.display!r}) is a template; its children are migrated"
         return None, "template", [info(key, wid, "template", msg)]
+    if not ws.enabled and not forced:
+        msg = (
+            f"workspace {wid} ({ws.display!r}) is disabled in Pydio; Cells has no disabled "
+            "workspaces, so it is not migrated (add it to workspaces.force to migrate it)"
+        )
+        return None, "workspace-disabled", [info(key, wid, "workspace-disabled", msg)]
     parent = by_id.get(ws.parent_id) if ws.parent_id else None
     options = _effective_options(ws, parent)
     driver = _effective_driver(ws, parent)
@@ -331,3 +339,43 @@ def _personal_finding(
         f"template path resolving to {template} and re-root the workspace on it. The folder "
         f"itself is kept reachable for admins in datasource {placement.datasource}.",
     )
+
+
+def _scope_findings(ws: LegacyWorkspace) -> list[Finding]:
+    """Pydio visibility rules Cells has no equivalent for (legacy-model.md §6)."""
+    wid = ws.workspace_id
+    found = []
+    if ws.child_user:
+        msg = (
+            f"workspace {wid} was visible to {ws.child_user} only in Pydio; on Cells anyone "
+            "its ACLs name can open it"
+        )
+        found.append(warning(FindingKind.WORKSPACE, wid, "unique-user-lost", msg))
+    if ws.group_path not in (None, "", "/"):
+        msg = (
+            f"workspace {wid} was visible only to users under group {ws.group_path} in "
+            "Pydio; on Cells its ACLs alone decide"
+        )
+        found.append(info(FindingKind.WORKSPACE, wid, "group-scope-lost", msg))
+    return found
+
+
+def _shared_templates(workspaces: Mapping[str, DesiredWorkspace]) -> list[Finding]:
+    """Several per-user workspaces on one template node show the same folder on Cells Home."""
+    by_node: dict[str, list[str]] = {}
+    for wid, desired in sorted(workspaces.items()):
+        for node in desired.root_nodes:
+            if node.kind is NodeKind.TEMPLATE:
+                by_node.setdefault(node.path, []).append(wid)
+    return [
+        warning(
+            FindingKind.WORKSPACE,
+            node,
+            "personal-files-shared",
+            f"workspaces {', '.join(wids)} are all rooted on template node {node!r}: on Cells "
+            "Home they show the same per-user folder. Give each its own template path "
+            "(Enterprise) or merge their folders.",
+        )
+        for node, wids in sorted(by_node.items())
+        if len(wids) > 1
+    ]

@@ -390,6 +390,7 @@ def test_lab_findings(lab: tuple[Inventory, DesiredState]) -> None:
         *((Severity.INFO, "system-workspace", w) for w in ("ajxp_home", "ajxp_conf", "inbox")),
         *((Severity.WARNING, "personal-files", w) for w in ("1", NOTEBOOKS, OPTICS_HOME)),
         (Severity.WARNING, "default-rights-widen", LIBRARY),
+        (Severity.WARNING, "personal-files-shared", "my-files"),
         (Severity.INFO, "shared-user-isolation", "student.ext"),
         *(
             (Severity.INFO, "reserved-role", r)

@@ -967,3 +967,29 @@ def test_rights_of_an_excluded_subtree_are_reported_as_excluded() -> None:
     )
     assert state.acls == ()
     assert ("role-not-migrated", f"AJXP_GRP_/a/b#{HEX}") in codes(state)
+
+
+SCOPE_CASES = [
+    ("disabled", {"enabled": False}, ("workspace-disabled", HEX), False),
+    ("unique-user", {"child_user": "bob"}, ("unique-user-lost", HEX), True),
+    ("group-scope", {"group_path": "/sales"}, ("group-scope-lost", HEX), True),
+]
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected", "mapped"), [c[1:] for c in SCOPE_CASES], ids=[c[0] for c in SCOPE_CASES]
+)
+def test_pydio_visibility_rules_are_reported(
+    flags: dict[str, Any], expected: tuple[str, str], mapped: bool
+) -> None:
+    state = run(ws(HEX, **flags))
+    assert expected in codes(state)
+    assert bool(state.workspaces) is mapped
+
+
+def test_per_user_workspaces_sharing_one_template_node_are_reported() -> None:
+    state = run(ws(HEX, "/srv/data/homes/AJXP_USER"), ws(HEX2, "/srv/data/notes/AJXP_USER"))
+    (found,) = [f for f in state.findings if f.code == "personal-files-shared"]
+    assert found.key == "my-files"
+    assert HEX in found.message
+    assert HEX2 in found.message
