@@ -305,11 +305,7 @@ def _drivers(
         (auth_plugin, auth_opts), slave, mode = _legacy_auth(plugins["AUTH_DRIVER"])
         sources.append("conf/bootstrap_plugins.php")
     else:
-        auth_plugin, auth_opts = _instance(core_auth.get("MASTER_INSTANCE_CONFIG"), "auth.sql")
-        slave_cfg = _obj(core_auth.get("SLAVE_INSTANCE_CONFIG"))
-        slave = _instance(slave_cfg, "") if slave_cfg else None
-        mode_cfg = _obj(core_auth.get("MULTI_MODE"))
-        mode = str(mode_cfg.get("instance_name") or mode_cfg.get("group_switch_value") or "")
+        (auth_plugin, auth_opts), slave, mode = _json_auth(core_auth)
     if len(sources) < 2 and bootstrap is not None:
         sources.append(str(Path(ctx.data) / BOOTSTRAP_JSON))
     if conf_plugin not in ("conf.sql", "conf.serial"):
@@ -345,21 +341,35 @@ def _drivers(
     )
 
 
-def _instance(value: object, default: str) -> tuple[str, dict[str, object]]:
+_Entry = tuple[str, dict[str, object]]
+
+
+def _json_auth(core_auth: Mapping[str, object]) -> tuple[_Entry, _Entry | None, str]:
+    """``core.auth`` of bootstrap.json: master, optional slave, ``MULTI_MODE`` (§1.2)."""
+    master = _instance(core_auth.get("MASTER_INSTANCE_CONFIG"), "auth.sql")
+    slave_cfg = _obj(core_auth.get("SLAVE_INSTANCE_CONFIG"))
+    slave = _instance(slave_cfg, "") if slave_cfg else None
+    mode_cfg = _obj(core_auth.get("MULTI_MODE"))
+    return (
+        master,
+        slave,
+        str(mode_cfg.get("instance_name") or mode_cfg.get("group_switch_value") or ""),
+    )
+
+
+def _instance(value: object, default: str) -> _Entry:
     options = _obj(value)
     plugin = str(options.get("instance_name") or options.get("group_switch_value") or default)
     return plugin, options
 
 
-def _legacy_entry(kind: str, value: object) -> tuple[str, dict[str, object]]:
+def _legacy_entry(kind: str, value: object) -> _Entry:
     """A 4.x ``{"NAME": "serial", "OPTIONS": {…}}`` entry → (``conf.serial``, options)."""
     entry = _obj(value)
     return f"{kind}.{entry.get('NAME') or 'unknown'}", _obj(entry.get("OPTIONS"))
 
 
-def _legacy_auth(
-    value: object,
-) -> tuple[tuple[str, dict[str, object]], tuple[str, dict[str, object]] | None, str]:
+def _legacy_auth(value: object) -> tuple[_Entry, _Entry | None, str]:
     """``multi`` → master/slave as ``authLegacyToBootConf`` converts it (§1.3)."""
     plugin, options = _legacy_entry("auth", value)
     if plugin != "auth.multi":

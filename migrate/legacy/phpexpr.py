@@ -135,26 +135,31 @@ class ExpressionEvaluator:
     # token helpers
     @property
     def tok(self) -> Token:
+        """The current token."""
         # never past the final "eof" token, whatever a caller skipped
         return self.toks[min(self.i, len(self.toks) - 1)]
 
     def at(self, text: str, kind: str = "op") -> bool:
+        """Is the current token ``text`` of ``kind`` (names compare case-insensitively)?"""
         tok = self.tok
         return tok.kind == kind and (
             tok.text == text or (kind == "name" and tok.text.lower() == text)
         )
 
     def eat(self, text: str, kind: str = "op") -> bool:
+        """Consume the current token if it is ``text``."""
         if self.at(text, kind):
             self.i += 1
             return True
         return False
 
     def need(self, text: str) -> None:
+        """Consume ``text`` or give up on the statement (:class:`Skip`)."""
         if not self.eat(text):
             raise Skip(f"expected {text!r}, found {self.tok.text or 'end of file'!r}")
 
     def warn(self, line: int, message: str) -> None:
+        """Record a warning for ``line``."""
         self.warnings.append((line, message))
 
     @staticmethod
@@ -164,6 +169,7 @@ class ExpressionEvaluator:
 
     # expressions, lowest precedence first
     def expression(self, live: bool) -> ConfValue:
+        """A full expression; ``or``/``and``/``xor`` bind loosest (PHP precedence)."""
         left = self.ternary(live)
         while self.tok.kind == "name" and self.tok.text.lower() in _LOW_OPS:
             left = self._logical(_LOW_OPS[self.tok.text.lower()], left, self.ternary, live)
@@ -190,6 +196,7 @@ class ExpressionEvaluator:
         return rhs if isinstance(rhs, Unresolved) else bool(rhs)
 
     def ternary(self, live: bool) -> ConfValue:
+        """``a ? b : c``, ``a ?: b``, ``a ?? b``."""
         cond = self.logic_or(live)
         if self.eat("??"):
             unset = cond is None or (isinstance(cond, Unresolved) and "not set" in cond.reason)
@@ -210,18 +217,21 @@ class ExpressionEvaluator:
         return yes if test else no
 
     def logic_or(self, live: bool) -> ConfValue:
+        """``a || b`` (short-circuit: ``b`` is not live when ``a`` is true)."""
         left = self.logic_and(live)
         while self.at("||"):
             left = self._logical("||", left, self.logic_and, live)
         return left
 
     def logic_and(self, live: bool) -> ConfValue:
+        """``a && b``."""
         left = self.comparison(live)
         while self.at("&&"):
             left = self._logical("&&", left, self.comparison, live)
         return left
 
     def comparison(self, live: bool) -> ConfValue:
+        """``==``, ``===``, ``!=`` … (ordering comparisons stay unresolved)."""
         left = self.additive(live)
         while self.tok.kind == "op" and self.tok.text in _COMPARE:
             op = self.tok.text
@@ -244,6 +254,7 @@ class ExpressionEvaluator:
         return Unresolved(f"ordering comparison '{op}' is not evaluated")
 
     def additive(self, live: bool) -> ConfValue:
+        """``.`` concatenation and ``+``/``-`` (one precedence level before PHP 8)."""
         left = self.multiplicative(live)
         while self.tok.kind == "op" and self.tok.text in (".", "+", "-"):
             op = self.tok.text
@@ -276,6 +287,7 @@ class ExpressionEvaluator:
         return Unresolved(f"arithmetic '{op}' on non-numbers")
 
     def multiplicative(self, live: bool) -> ConfValue:
+        """``*`` (``/`` and ``%`` stay unresolved)."""
         left = self.unary(live)
         while self.tok.kind == "op" and self.tok.text in ("*", "/", "%"):
             op = self.tok.text
@@ -285,6 +297,7 @@ class ExpressionEvaluator:
         return left
 
     def unary(self, live: bool) -> ConfValue:
+        """``!``, ``-``, ``+``, ``@`` prefixes."""
         if self.eat("!"):
             test = truthy(self.unary(live))
             return test if isinstance(test, Unresolved) else not test
@@ -298,6 +311,7 @@ class ExpressionEvaluator:
         return self.postfix(live)
 
     def postfix(self, live: bool) -> ConfValue:
+        """A primary followed by ``[index]`` reads."""
         value = self.primary(live)
         while self.eat("["):
             key = array_key(self.expression(live))
@@ -309,6 +323,7 @@ class ExpressionEvaluator:
         return value
 
     def primary(self, live: bool) -> ConfValue:
+        """A literal, variable, array, call, constant or parenthesised expression."""
         tok = self.tok
         if tok.kind == "eof":
             raise Skip("unexpected end of file")
@@ -330,6 +345,7 @@ class ExpressionEvaluator:
         raise Skip(f"unexpected {tok.text or 'end of file'!r}")
 
     def primary_op(self, tok: Token, live: bool) -> ConfValue:
+        """A primary that starts with an operator: ``(…)``, ``[…]``, ``&$ref``."""
         if tok.text == "(":
             value = self.expression(live)
             self.need(")")
@@ -341,11 +357,13 @@ class ExpressionEvaluator:
         raise Skip(f"unexpected {tok.text!r}")
 
     def read_variable(self, name: str) -> ConfValue:
+        """The value of ``$name`` (a copy: PHP arrays are values)."""
         if name not in self.variables:
             return Unresolved(f"${name} is not set")
         return copy.deepcopy(self.variables[name])
 
     def interpolate(self, raw: str, live: bool) -> ConfValue:
+        """A double-quoted string; simple ``$var``/``{$var}`` interpolation only."""
         if not _INTERPOLATION.search(raw):
             return unescape_dq(raw)
         parts: list[str] = []
@@ -362,6 +380,7 @@ class ExpressionEvaluator:
         return "".join([*parts, unescape_dq(rest)])
 
     def name(self, tok: Token, live: bool) -> ConfValue:
+        """A primary that starts with a name: ``array(``, builtins, calls, constants."""
         word = tok.text.lower()
         if word == "array" and self.eat("("):
             return self.array_literal(")", live)
@@ -381,6 +400,7 @@ class ExpressionEvaluator:
         return self.constant_value(tok)
 
     def constant_value(self, tok: Token) -> ConfValue:
+        """``true``/``false``/``null``, magic constants, or a defined constant."""
         word = tok.text.lower()
         simple: dict[str, ConfValue] = {"true": True, "false": False, "null": None}
         if word in simple:
@@ -399,6 +419,7 @@ class ExpressionEvaluator:
         return Unresolved(f"constant {tok.text} is not defined here")
 
     def arguments(self, live: bool) -> list[ConfValue]:
+        """``(a, b, …)`` of a call."""
         self.need("(")
         args: list[ConfValue] = []
         while not self.eat(")"):
@@ -409,6 +430,7 @@ class ExpressionEvaluator:
         return args
 
     def builtin(self, word: str, line: int, live: bool) -> ConfValue:
+        """``isset``, ``empty``, ``defined``, ``define``, ``die``/``exit``."""
         if word in ("isset", "empty"):
             self.need("(")
             if self.tok.kind != "var":
@@ -437,6 +459,7 @@ class ExpressionEvaluator:
         return Unresolved(f"{word}() reached, where PHP would stop; the rest is still read")
 
     def call(self, tok: Token, live: bool) -> ConfValue:
+        """A call of a supported pure function (``dirname``, ``realpath`` …)."""
         args = self.arguments(live)
         func = self.funcs.get(tok.text.lower().lstrip("\\"))
         if func is None:
@@ -481,6 +504,7 @@ class ExpressionEvaluator:
         return merged
 
     def array_literal(self, close: str, live: bool) -> ConfValue:
+        """The elements of ``array(…)`` / ``[…]`` up to ``close``."""
         result: dict[int | str, ConfValue] = {}
         while not self.eat(close):
             line = self.tok.line
