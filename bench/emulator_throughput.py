@@ -50,6 +50,11 @@ def emulator_process() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+@contextmanager
+def _existing(url: str) -> Iterator[str]:
+    yield url
+
+
 def worker(
     url: str,
     token: str,
@@ -170,16 +175,16 @@ def main() -> None:
         "--write-every", type=int, default=5, help="1 write per N requests (0: none)"
     )
     parser.add_argument("--raw", action="store_true", help="http.client instead of requests")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="emulated server latency")
     args = parser.parse_args()
     global RAW
     RAW = args.raw
-    if args.url:
+    with emulator_process() if not args.url else _existing(args.url) as url:
+        knobs = {"latency_ms": args.latency_ms}
+        requests.post(f"{url}/_emulator/configure", json=knobs, timeout=10).raise_for_status()
         for n in args.threads:
-            print(json.dumps(run(args.url, n, args.requests, args.seconds, args.write_every)))
-        return
-    with emulator_process() as url:
-        for n in args.threads:
-            print(json.dumps(run(url, n, args.requests, args.seconds, args.write_every)))
+            result = run(url, n, args.requests, args.seconds, args.write_every)
+            print(json.dumps(dict(result, latency_ms=args.latency_ms)))
 
 
 if __name__ == "__main__":

@@ -227,8 +227,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _unrouted(path: str, known: bool) -> Answer:
     """405 for a wrong verb or an empty id under ``/a/`` (recorded), 404 elsewhere."""
-    if known or path.startswith("/a/"):
+    if known or (path.startswith("/a/") and path.endswith("/")):
         return ApiError(405, text="405: Method Not Allowed").answer()
+    if path.startswith("/a/"):
+        return Answer(
+            status=404, body=f"404 page not found: {path} is not modelled by the emulator"
+        )
     if path.startswith("/oidc/"):
         error = "Error 404 - The requested route does not exist. Make sure you are using the right path, domain, and port."  # noqa: E501
         return Answer(status=404, body={"error": error})

@@ -235,6 +235,8 @@ def create_user(store: Store, body: JSON, login: str, group_path: str) -> User:
 def update_user(store: Store, user: User, body: JSON, login: str) -> User:
     """Update by Uuid: password kept when empty, roles replaced by the body's list."""
     if login != user.login:
+        if login in store.t.users:
+            raise ApiError(403, "User with the same login already exists!")
         store.t.users.pop(user.login)
         store.t.logins.remove(user.login)
         user.login = login
