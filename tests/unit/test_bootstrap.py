@@ -317,3 +317,49 @@ def test_errors_say_what_and_what_to_set(
     for needle in needles:
         assert needle in message
     assert PASSWORD not in message
+
+
+def test_plugins_php_with_conf_only_takes_auth_from_json() -> None:
+    plugins = '<?php $PLUGINS = array("CONF_DRIVER" => array("NAME" => "serial", "OPTIONS" => '
+    plugins += 'array("USERS_DIRPATH" => "/old/users")));'
+    found = install(
+        {CTX: CONTEXT, "conf/bootstrap_plugins.php": plugins, JS: bootstrap_json(MYSQL)},
+        path_rewrite=(PathRewrite(source="/old", target="/new"),),
+    )
+    assert found.drivers_from == (
+        f"conf/bootstrap_plugins.php + {ROOT}/data/plugins/boot.conf/bootstrap.json"
+    )
+    assert (found.conf.plugin, found.auth.plugin) == ("conf.serial", "auth.sql")
+    assert found.auth.database is not None
+    assert found.auth.database.dialect == "mysql"
+    assert found.serial == SerialFiles(
+        repositories_file=f"{ROOT}/data/plugins/conf.serial/repo.ser",
+        roles_file=f"{ROOT}/data/plugins/auth.serial/roles.ser",
+        users_dir="/new/users",  # absolute option path, moved by path_rewrite
+        users_file=None,  # auth is not serial
+    )
+    assert found.case_sensitive is False
+
+
+def test_external_auth_is_reported() -> None:
+    ldap = {"instance_name": "auth.ldap", "LDAP_URL": "ldap.x"}
+    found = install(
+        {
+            CTX: CONTEXT,
+            JS: json.dumps(
+                {
+                    "core.conf": {
+                        "UNIQUE_INSTANCE_CONFIG": SQL_CONF,
+                        "DIBI_PRECONFIGURATION": MYSQL,
+                    },
+                    "core.auth": {"MASTER_INSTANCE_CONFIG": ldap},
+                }
+            ),
+        }
+    )
+    assert found.auth.plugin == "auth.ldap"
+    assert found.case_sensitive is True
+    assert found.warnings[0] == (
+        "auth driver auth.ldap: passwords are not stored locally; users will need a password "
+        "reset on Cells"
+    )
