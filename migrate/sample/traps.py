@@ -97,6 +97,16 @@ def trap_rows(content: SampleContent) -> Iterator[TableRow]:
     )
     content.finding("slug-clash", FindingKind.WORKSPACE, second)
 
+    # a login stored with capitals (written before auth.sql forced lower case, §1.2): kept
+    # as stored, with its lower-case form for Cells; no finding
+    yield from content.user(
+        UserDef(
+            login="Mixed.Case",
+            password_hash=pbkdf2_hash(password_for("Mixed.Case"), "Mixed.Case"),
+            display_name="Mixed Case",
+        )
+    )
+
     # a login with a space; a conf-side user with no password row (LDAP)
     yield from content.user(
         UserDef(

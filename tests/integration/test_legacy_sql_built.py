@@ -114,6 +114,8 @@ def test_values_of_every_era_and_shape(inventory: Inventory) -> None:
     assert users["user00003"].hash_format is HashFormat.MD5
     assert users["ldap.user"].password_hash is None
     assert users["ldap.user"].hash_format is HashFormat.NONE
+    assert users["Mixed.Case"].login_lower == "mixed.case"
+    assert users["Mixed.Case"].personal_role_id == "AJXP_USR_/Mixed.Case"
     leaked = "sha256" in repr(users["admin"])
     assert not leaked, "the repr of a user shows its password hash"
 
@@ -121,7 +123,7 @@ def test_values_of_every_era_and_shape(inventory: Inventory) -> None:
 def test_counts(built: BuiltInstall, inventory: Inventory) -> None:
     assert built.expected is not None
     counts = inventory.counts()
-    assert counts["users"] == len(built.expected.users) == SPEC.users + 4
+    assert counts["users"] == len(built.expected.users) == SPEC.users + 5
     assert counts["groups"] == SPEC.groups
     assert counts["shares"] == 3
     rights = sum(len(r.acls) for r in built.expected.roles) + 1  # + one 4.x right

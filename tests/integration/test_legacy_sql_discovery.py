@@ -70,4 +70,4 @@ def test_progress_reports_each_phase(
     labels = [label for label, _ in progress.phases]
     assert labels == ["roles", "user rights", "users"]
     assert progress.done == built.counts["ajxp_users"]  # the last phase counted every row
-    assert inventory.counts()["users"] == 16
+    assert inventory.counts()["users"] == 17
