@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
+from typing import IO
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,19 +20,21 @@ class Measure:
     exit_code: int
 
 
-def measure(argv: list[str], *, env: dict[str, str] | None = None) -> Measure:
-    """Run ``argv`` to completion; stdout is discarded, stderr kept on failure."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
-    proc.returncode = code
-    if code != 0:
-        raise RuntimeError(f"{' '.join(argv)} exited {code}:\n{stderr[-2000:]}")
+def measure(
+    argv: list[str], *, env: dict[str, str] | None = None, stdout: IO[bytes] | None = None
+) -> Measure:
+    """Run ``argv`` to completion; stdout goes to ``stdout`` (else discarded), stderr to a
+    temporary file (a pipe could fill up and block the child) shown when the run fails."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=stdout or subprocess.DEVNULL, stderr=errors, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{' '.join(argv)} exited {code}:\n{tail}")
     return Measure(wall_s=wall, peak_rss_mb=usage.ru_maxrss / 1024, exit_code=code)
 
 
