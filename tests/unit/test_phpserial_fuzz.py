@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from migrate.errors import LegacyFormatError
-from migrate.legacy.phpserial import PhpArray, PhpObject, PhpValue, loads
+from migrate.legacy.phpserial import PhpArray, PhpObject, PhpValue, loads, loads_entries
 
 BUILDER = Path(__file__).resolve().parents[1] / "builders" / "ser_install.py"
 
@@ -43,13 +43,14 @@ FUZZ = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCh
 
 def _decodes_or_format_error(data: bytes) -> None:
     """Either a value comes back or a LegacyFormatError with an offset inside the input."""
-    offset: int | None = -1
-    try:
-        loads(data)
-    except LegacyFormatError as exc:
-        offset = exc.offset
-    assert offset is not None
-    assert -1 <= offset <= len(data)
+    for decode in (loads, loads_entries):
+        offset: int | None = -1
+        try:
+            decode(data)
+        except LegacyFormatError as exc:
+            offset = exc.offset
+        assert offset is not None
+        assert -1 <= offset <= len(data)
 
 
 @FUZZ
