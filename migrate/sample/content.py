@@ -314,6 +314,27 @@ class SampleContent:
                 infer=True,
             )
         )
+        yield from self._link_user(hidden, owner, child)
+        minisite = {
+            "OWNER_ID": owner,
+            "DOWNLOAD_DISABLED": False,
+            "AJXP_APPLICATION_BASE": "http://pydio.example.test/",
+            "PRESET_LOGIN": hidden,
+            "REPOSITORY": child,
+            "SHARE_TYPE": "minisite",
+        }
+        yield from self.share(
+            ShareDef(
+                share_id=uid("link")[:6],
+                data=minisite,
+                parent_workspace=parent,
+                path="/shared-folder",
+            )
+        )
+        yield from self._repository_share(owner, parent)
+
+    def _link_user(self, hidden: str, owner: str, child: str) -> Iterator[TableRow]:
+        """The hidden user of a password-protected link and its AJXP_SHARED role (§9.2)."""
         yield from self.role(
             RoleDef(
                 role_id=f"AJXP_SHARED-{child}",
@@ -333,23 +354,6 @@ class SampleContent:
                 acls={child: "r"},
             )
         )
-        minisite = {
-            "OWNER_ID": owner,
-            "DOWNLOAD_DISABLED": False,
-            "AJXP_APPLICATION_BASE": "http://pydio.example.test/",
-            "PRESET_LOGIN": hidden,
-            "REPOSITORY": child,
-            "SHARE_TYPE": "minisite",
-        }
-        yield from self.share(
-            ShareDef(
-                share_id=uid("link")[:6],
-                data=minisite,
-                parent_workspace=parent,
-                path="/shared-folder",
-            )
-        )
-        yield from self._repository_share(owner, parent)
 
     def _repository_share(self, owner: str, parent: str) -> Iterator[TableRow]:
         child = uid("share-repo")

@@ -32,6 +32,21 @@ if TYPE_CHECKING:
 
 def trap_rows(content: SampleContent) -> Iterator[TableRow]:
     """Rows of every trap; expected objects and findings are added to ``content``."""
+    yield from _role_traps(content)
+    yield from _workspace_traps(content)
+    yield from _user_traps(content)
+    # a share whose workspace was deleted
+    yield from content.share(
+        ShareDef(
+            share_id="deadshare",
+            data={"SHARE_TYPE": "minisite", "OWNER_ID": "user00001", "REPOSITORY": DEAD_WORKSPACE},
+            parent_workspace=workspace_id_of(0),
+        )
+    )
+    content.finding("dangling-share", FindingKind.SHARE, "deadshare")
+
+
+def _role_traps(content: SampleContent) -> Iterator[TableRow]:
     # corrupt role: a truncated serial value (a TEXT column cut short, §15)
     broken = RoleDef(role_id="broken-role", label="Broken")
     yield "ajxp_roles", role_row(broken, serialize_role(broken)[:-25])
@@ -67,6 +82,8 @@ def trap_rows(content: SampleContent) -> Iterator[TableRow]:
         )
     )
 
+
+def _workspace_traps(content: SampleContent) -> Iterator[TableRow]:
     # storage Cells cannot serve
     smb = uid("trap-smb")
     yield from content.workspace(
@@ -97,6 +114,8 @@ def trap_rows(content: SampleContent) -> Iterator[TableRow]:
     )
     content.finding("slug-clash", FindingKind.WORKSPACE, second)
 
+
+def _user_traps(content: SampleContent) -> Iterator[TableRow]:
     # a login stored with capitals (written before auth.sql forced lower case, §1.2): kept
     # as stored, with its lower-case form for Cells; no finding
     yield from content.user(
@@ -120,13 +139,3 @@ def trap_rows(content: SampleContent) -> Iterator[TableRow]:
         UserDef(login="ldap.user", password_hash=None, has_auth=False, display_name="Ldap User")
     )
     content.finding("no-password", FindingKind.USER, "ldap.user")
-
-    # a share whose workspace was deleted
-    yield from content.share(
-        ShareDef(
-            share_id="deadshare",
-            data={"SHARE_TYPE": "minisite", "OWNER_ID": "user00001", "REPOSITORY": DEAD_WORKSPACE},
-            parent_workspace=workspace_id_of(0),
-        )
-    )
-    content.finding("dangling-share", FindingKind.SHARE, "deadshare")
