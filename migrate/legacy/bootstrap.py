@@ -17,7 +17,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Final
 
@@ -121,7 +121,13 @@ def discover_install(legacy: LegacyConfig) -> LegacyInstall:
     Raises ``LegacyError`` naming the missing file and the config key to set, and
     ``LegacyFormatError`` for a ``bootstrap.json`` that is not JSON.
     """
-    return assemble_install(legacy, _read_file)
+    # relative paths are taken from the current folder, once, here (assemble_install is pure)
+    absolute = replace(
+        legacy,
+        install_path=legacy.install_path.expanduser().absolute(),
+        data_path=legacy.data_path.expanduser().absolute() if legacy.data_path else None,
+    )
+    return assemble_install(absolute, _read_file)
 
 
 def _read_file(path: Path) -> str | None:

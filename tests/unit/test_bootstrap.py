@@ -363,3 +363,11 @@ def test_external_auth_is_reported() -> None:
         "auth driver auth.ldap: passwords are not stored locally; users will need a password "
         "reset on Cells"
     )
+
+
+def test_relative_install_path_is_made_absolute_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(DATA)
+    found = discover_install(LegacyConfig(install_path=Path("pydio8-sqlite")))
+    assert found.install_path == str(SAMPLE)
+    assert found.conf.database is not None
+    assert found.conf.database.url.reveal() == f"sqlite:///{SAMPLE}/data/plugins/conf.sql/pydio.db"
