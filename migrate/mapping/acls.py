@@ -324,40 +324,49 @@ class _SharedView:
 def _isolation(
     user: LegacyUser, desired: DesiredUser, view: _SharedView, ctx: AclContext
 ) -> tuple[list[DesiredAcl], list[Finding]]:
-    """Deny what only ignored roles grant a shared user (legacy-model.md §6).
+    """Give a shared user Pydio's rights where Cells would also apply ignored roles (§6).
 
-    Pydio keeps, for a shared user, the personal role, the user's teams and the roles
-    auto-applied to ``shared``; it discards the ACLs of every other role (root group,
-    group roles, explicit admin roles). Cells applies them all, so a deny on the user's
-    own role — last in Cells' order — restores Pydio's result where nothing kept decides.
+    Pydio keeps, for a shared user, the roles auto-applied to ``shared``, the user's teams
+    and the personal role, in that order; it discards the ACLs of every other role (root
+    group, group roles, explicit admin roles). Cells applies them all. Wherever an ignored
+    role (or a workspace's DEFAULT_RIGHTS) says something and the personal role does not,
+    the user's own role — last in Cells' order — gets the value Pydio computed from the
+    kept roles, or ``deny`` when they say nothing.
     """
-    counted = {user.personal_role_id, *view.shared_auto}
-    counted |= {rid for rid in user.roles if rid in view.teams}
+    personal = view.rights.get(user.personal_role_id, {})
+    kept = [*sorted(view.shared_auto), *(r for r in user.roles if r in view.teams)]
     ignored = [*ctx.rules.roles.root_group_ids, *user.group_role_ids, *user.roles]
-    covered = {wid for rid in counted for wid in view.rights.get(rid, {})}
-    granted = set(view.default_granted)
+    touched = set(view.default_granted)
     for rid in ignored:
-        if rid not in counted:
-            granted |= {w for w, r in view.rights.get(rid, {}).items() if r != "AJXP_VALUE_CLEAR"}
+        if rid not in kept:
+            touched |= set(view.rights.get(rid, {}))
     target = RoleRef(target=RoleTarget.USER, key=desired.login)
-    acls = [
-        DesiredAcl(
-            role=target,
-            workspace_uuid=ws.uuid,
-            node=node,
-            action="deny",
-            origin=AclOrigin.ISOLATION,
-            legacy_key=f"isolation:{user.login}#{wid}",
-        )
-        for wid in sorted(granted - covered)
-        if (ws := ctx.workspaces.workspaces.get(wid)) is not None
-        for node in ws.root_nodes
-    ]
+    acls: list[DesiredAcl] = []
+    for wid in sorted(touched):
+        ws = ctx.workspaces.workspaces.get(wid)
+        if ws is None or ctx.rules.actions(personal.get(wid, "")) is not None:
+            continue  # not on Cells, or the personal role decides (it is last anyway)
+        value = None
+        for rid in kept:
+            value = view.rights.get(rid, {}).get(wid) or value
+        actions = ctx.rules.actions(value or "") or ("deny",)
+        acls += [
+            DesiredAcl(
+                role=target,
+                workspace_uuid=ws.uuid,
+                node=node,
+                action=action,
+                origin=AclOrigin.ISOLATION,
+                legacy_key=f"isolation:{user.login}#{wid}",
+            )
+            for node in ws.root_nodes
+            for action in actions
+        ]
     if not acls:
         return [], []
     msg = (
-        f"shared user {user.login} gets deny ACLs on {len(acls)} workspace root(s) that only "
-        "group or admin roles grant: Pydio ignored those for shared users, Cells would not"
+        f"shared user {user.login} gets {len(acls)} ACL(s) on its own role so that group, "
+        "root-group and admin roles, which Pydio ignored for shared users, change nothing"
     )
     return acls, [info(FindingKind.USER, user.login, "shared-user-isolation", msg)]
 

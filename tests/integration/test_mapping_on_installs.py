@@ -365,11 +365,13 @@ def test_lab_every_right_object_by_object(lab: tuple[Inventory, DesiredState]) -
     assert expected_rights <= legacy
     for role_id, wid, _, acls in RIGHT_TO_ACLS:
         assert by_key.pop(f"{role_id}#{wid}") == acls, (role_id, wid)
-    # what remains are the deny ACLs keeping shared student.ext out of group-granted roots
+    # what remains are student.ext's own ACLs: Pydio ignored group/root rights for him
     assert by_key == {
         f"isolation:student.ext#{EXPERIMENTS}": {("user", "student.ext", "experiments", "deny")},
         f"isolation:student.ext#{NOTEBOOKS}": {("user", "student.ext", "my-files", "deny")},
         "isolation:student.ext#1": {("user", "student.ext", "my-files", "deny")},
+        # DEFAULT_RIGHTS rw of Lab Library is ignored; the shared-auto role visitors says r
+        f"isolation:student.ext#{LIBRARY}": {("user", "student.ext", "library", "read")},
     }
     findings = {(f.key, f.code) for f in state.findings}
     for role_id, wid, code in RIGHT_TO_FINDING:
