@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -157,11 +158,21 @@ def read_inventory_sql(
 
 def _engine(url: str) -> Engine:
     try:
-        return sa.create_engine(url)
+        engine = sa.create_engine(url)
     except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
         raise LegacyError(
             f"invalid legacy database URL {hide_password(url)}: {type(exc).__name__}"
         ) from exc
+    database = engine.url.database or ""
+    is_file = database not in ("", ":memory:") and not database.startswith("file:")
+    # SQLite creates a missing file on connect: reading must never leave one behind
+    if engine.dialect.name == "sqlite" and is_file and not Path(database).is_file():
+        engine.dispose()
+        raise LegacyError(
+            f"the legacy SQLite database {database} does not exist: check "
+            "legacy.database_url or the sqlite3_database of bootstrap.json"
+        )
+    return engine
 
 
 class _translated:

@@ -56,8 +56,7 @@ def test_discovered_install_reads_as_built(built: BuiltInstall, inventory: Inven
 def test_static_workspaces_from_the_conf_file(built: BuiltInstall, inventory: Inventory) -> None:
     def shape(ws: object) -> tuple[object, ...]:
         return tuple(
-            getattr(ws, name)
-            for name in ("workspace_id", "slug", "display", "driver", "path", "is_template")
+            getattr(ws, name) for name in ("workspace_id", "slug", "driver", "path", "is_template")
         )
 
     got = sorted(shape(w) for w in inventory.workspaces if w.source is WorkspaceSource.STATIC)

@@ -45,3 +45,10 @@ def test_a_database_without_pydio_tables(tmp_path: Path) -> None:
 def test_an_invalid_url() -> None:
     with pytest.raises(LegacyError, match="invalid legacy database URL"):
         read_inventory_sql("nosuchdriver://u:pw@host/db")
+
+
+def test_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.db"
+    with pytest.raises(LegacyError, match="does not exist"):
+        read_inventory_sql(f"sqlite:///{missing}")
+    assert not missing.exists()
