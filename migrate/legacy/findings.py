@@ -2,6 +2,32 @@
 
 Every message says what is wrong and what the admin can do; none holds a secret (hashes,
 keys and passwords never appear, only logins, ids and option names).
+
+=====================  ========  =========  ==============================================
+code                   severity  kind       meaning
+=====================  ========  =========  ==============================================
+invalid-login          blocker   user       ``/``, control characters or empty: Cells refuses
+login-clash            blocker   user       logins equal once lower-cased
+unsafe-login           warning   user       space or other URL-unsafe characters
+no-password            warning   user       no ``ajxp_users`` row (external auth, LDAP)
+unknown-hash           warning   user       stored password neither PBKDF2 nor MD5
+dangling-role          warning   user       attached to a role that does not exist
+corrupt-role           warning   role       ``serial_role`` cannot be decoded
+bad-role-value         warning   role       an invalid ACL value or an unreadable mask
+orphan-role            warning   role       personal/group role of a user/group that is gone
+dangling-right         warning   acl        right on a workspace that does not exist
+unsupported-driver     warning   workspace  storage with no Cells equivalent (smb, ftp…)
+slug-clash             warning   workspace  slugs equal once lower-cased
+dangling-share         warning   share      share of a workspace or owner that is gone
+corrupt-value          warning   any        an option, user flag or share value undecodable
+invalid-utf8           warning   any        bytes that are not UTF-8 (replaced by U+FFFD)
+no-conf-row            info      user       password but no rights rows
+legacy-rights          info      user       AjaXplorer 4.x rights rows never migrated
+missing-group          info      group      group path used by users, no ``ajxp_groups`` row
+missing-slug           info      workspace  DB workspace without a slug
+duplicate-row          info      any        a key twice in a table without primary key
+stale-team             info      role       8.x install still holding ``ajxp_user_teams``
+=====================  ========  =========  ==============================================
 """
 
 from __future__ import annotations
