@@ -91,6 +91,7 @@ def map_acls(
                 made_masks, found_masks = _mask(target, role.role_id, mask, ctx)
                 acls.extend(made_masks)
                 findings.extend(found_masks)
+    findings.extend(_root_role_order(roles, ctx))
     view = _SharedView.build(roles, ctx)
     for user in sorted(inventory.users, key=lambda u: u.login):
         desired = users.get(user.login)
@@ -369,6 +370,32 @@ def _isolation(
         "root-group and admin roles, which Pydio ignored for shared users, change nothing"
     )
     return acls, [info(FindingKind.USER, user.login, "shared-user-isolation", msg)]
+
+
+def _root_role_order(roles: list[LegacyRole], ctx: AclContext) -> list[Finding]:
+    """ROOT_ROLE came after group roles in Pydio (it is auto-applied, §5.3, §6); ROOT_GROUP
+    comes first on Cells, so a group role's value on the same workspace now wins."""
+    r = ctx.rules.roles
+    late = [x for x in roles if x.role_id in r.root_group_ids[1:]]  # ROOT_ROLE by default
+    groups = [
+        x
+        for x in roles
+        if x.role_id.startswith(r.group_role_prefix) and x.role_id not in r.root_group_ids
+    ]
+    found = []
+    for root in late:
+        for wid in sorted(root.acl_map()):
+            clash = sorted(g.role_id for g in groups if wid in g.acl_map())
+            if clash and wid in ctx.workspaces.workspaces:
+                msg = (
+                    f"{root.role_id} and {', '.join(clash)} both set a right on {wid}: Pydio "
+                    f"applied {root.role_id} last, Cells applies ROOT_GROUP first, so the group "
+                    "value wins for members of those groups. Check the group rights."
+                )
+                found.append(
+                    warning(FindingKind.ACL, acl_key(root.role_id, wid), "root-role-order", msg)
+                )
+    return found
 
 
 def _dedupe(acls: Iterable[DesiredAcl], findings: list[Finding]) -> list[DesiredAcl]:

@@ -993,3 +993,14 @@ def test_per_user_workspaces_sharing_one_template_node_are_reported() -> None:
     assert found.key == "my-files"
     assert HEX in found.message
     assert HEX2 in found.message
+
+
+def test_root_role_applied_after_groups_in_pydio_is_reported() -> None:
+    state = run(
+        ws(HEX),
+        LegacyGroup(path="/lab", label="Lab"),
+        role("ROOT_ROLE", {HEX: "rw"}),
+        role("AJXP_GRP_/lab", {HEX: "r"}),
+    )
+    assert ("root-role-order", f"ROOT_ROLE#{HEX}") in codes(state)
+    assert state.workspaces[0].attribute("DEFAULT_RIGHTS") == "rw"
