@@ -161,3 +161,26 @@ def test_pydio_642_on_every_backend(dialect: TestDatabase) -> None:
         "/srv/sales",
         False,
     )
+
+
+@pytest.mark.parametrize(
+    ("folder", "era"),
+    [
+        ("ajaxplorer-core-5.0.3", Era.PYDIO_5),
+        ("pydio-core-5.3.4", Era.PYDIO_5),
+        ("pydio-core-6.0.8", Era.PYDIO_6_0),
+        ("pydio-core-6.4.2", Era.PYDIO_6_2),
+    ],
+)
+def test_era_of_each_release_schema(folder: str, era: Era, tmp_path: Path) -> None:
+    """The era comes from the tables and columns the release's own SQLite scripts create."""
+    url = f"sqlite:///{tmp_path / 'pydio.db'}"
+    scripts = [
+        SCHEMAS / folder / "conf.sql__create.sqlite",
+        SCHEMAS / folder / "auth.sql__create.sqlite",
+    ]
+    _load(url, [s for s in scripts if s.exists()], [])
+    inventory = read_inventory_sql(url)
+    assert inventory.source.era is era
+    assert inventory.users == ()
+    assert inventory.findings == ()
