@@ -27,7 +27,6 @@ from migrate.legacy.model import (
     Inventory,
     LegacyMask,
     LegacyRole,
-    LegacyUser,
     RoleKind,
 )
 from migrate.mapping.desired import (
@@ -41,6 +40,7 @@ from migrate.mapping.desired import (
 )
 from migrate.mapping.findings import acl_key, info, warning
 from migrate.mapping.groups import GroupMapping
+from migrate.mapping.isolation import SharedView, isolate
 from migrate.mapping.roles import RoleMapping
 from migrate.mapping.rules import MappingRules
 from migrate.mapping.users import LoginMapping
@@ -92,11 +92,11 @@ def map_acls(
                 acls.extend(made_masks)
                 findings.extend(found_masks)
     findings.extend(_root_role_order(roles, ctx))
-    view = _SharedView.build(roles, ctx)
+    view = SharedView.build(roles, ctx.roles, ctx.workspaces)
     for user in sorted(inventory.users, key=lambda u: u.login):
         desired = users.get(user.login)
         if desired is not None and user.shared and not user.hidden:
-            isolation, isolation_findings = _isolation(user, desired, view, ctx)
+            isolation, isolation_findings = isolate(user, desired, view, ctx.rules, ctx.workspaces)
             acls.extend(isolation)
             findings.extend(isolation_findings)
     return _dedupe(acls, findings), findings
@@ -298,78 +298,6 @@ def _mask_actions(permission: int) -> tuple[str, ...]:
     if permission & _DENY:
         return ("deny",)
     return tuple(a for bit, a in ((_READ, "read"), (_WRITE, "write")) if permission & bit)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _SharedView:
-    """What every shared user's isolation needs, computed once (not per user)."""
-
-    rights: dict[str, dict[str, str]]  # legacy role id -> {workspace id: right}
-    teams: frozenset[str]  # legacy ids of mapped teams
-    shared_auto: frozenset[str]  # legacy ids of mapped roles auto-applied to "shared"
-    default_granted: frozenset[str]  # workspaces whose DEFAULT_RIGHTS grant something
-
-    @classmethod
-    def build(cls, roles: list[LegacyRole], ctx: AclContext) -> _SharedView:
-        mapped = ctx.roles.roles
-        return cls(
-            rights={r.role_id: r.acl_map() for r in roles},
-            teams=frozenset(rid for rid, d in mapped.items() if d.is_team),
-            shared_auto=frozenset(rid for rid, d in mapped.items() if "shared" in d.auto_applies),
-            default_granted=frozenset(
-                wid for wid, w in ctx.workspaces.workspaces.items() if w.attribute("DEFAULT_RIGHTS")
-            ),
-        )
-
-
-def _isolation(
-    user: LegacyUser, desired: DesiredUser, view: _SharedView, ctx: AclContext
-) -> tuple[list[DesiredAcl], list[Finding]]:
-    """Give a shared user Pydio's rights where Cells would also apply ignored roles (§6).
-
-    Pydio keeps, for a shared user, the roles auto-applied to ``shared``, the user's teams
-    and the personal role, in that order; it discards the ACLs of every other role (root
-    group, group roles, explicit admin roles). Cells applies them all. Wherever an ignored
-    role (or a workspace's DEFAULT_RIGHTS) says something and the personal role does not,
-    the user's own role — last in Cells' order — gets the value Pydio computed from the
-    kept roles, or ``deny`` when they say nothing.
-    """
-    personal = view.rights.get(user.personal_role_id, {})
-    kept = [*sorted(view.shared_auto), *(r for r in user.roles if r in view.teams)]
-    ignored = [*ctx.rules.roles.root_group_ids, *user.group_role_ids, *user.roles]
-    touched = set(view.default_granted)
-    for rid in ignored:
-        if rid not in kept:
-            touched |= set(view.rights.get(rid, {}))
-    target = RoleRef(target=RoleTarget.USER, key=desired.login)
-    acls: list[DesiredAcl] = []
-    for wid in sorted(touched):
-        ws = ctx.workspaces.workspaces.get(wid)
-        if ws is None or ctx.rules.actions(personal.get(wid, "")) is not None:
-            continue  # not on Cells, or the personal role decides (it is last anyway)
-        value = None
-        for rid in kept:
-            value = view.rights.get(rid, {}).get(wid) or value
-        actions = ctx.rules.actions(value or "") or ("deny",)
-        acls += [
-            DesiredAcl(
-                role=target,
-                workspace_uuid=ws.uuid,
-                node=node,
-                action=action,
-                origin=AclOrigin.ISOLATION,
-                legacy_key=f"isolation:{user.login}#{wid}",
-            )
-            for node in ws.root_nodes
-            for action in actions
-        ]
-    if not acls:
-        return [], []
-    msg = (
-        f"shared user {user.login} gets {len(acls)} ACL(s) on its own role so that group, "
-        "root-group and admin roles, which Pydio ignored for shared users, change nothing"
-    )
-    return acls, [info(FindingKind.USER, user.login, "shared-user-isolation", msg)]
 
 
 def _root_role_order(roles: list[LegacyRole], ctx: AclContext) -> list[Finding]:
