@@ -20,6 +20,7 @@ from migrate.legacy.model import (
     Era,
     Finding,
     FindingKind,
+    HashFormat,
     Inventory,
     LegacyAcl,
     LegacyGroup,
@@ -336,7 +337,7 @@ class InventoryBuilder:
         hash_format = detect_hash_format(password)
         if not draft.has_auth:
             self.findings.append(fnd.no_password_row(login))
-        elif hash_format.value == "unknown":
+        elif hash_format is HashFormat.UNKNOWN:
             self.findings.append(fnd.unknown_hash(login))
         if not draft.has_conf:
             self.findings.append(fnd.no_conf_row(login))
@@ -400,7 +401,10 @@ def _ordered_roles(roles: tuple[str, ...], order: dict[str, int]) -> tuple[str, 
 
 def _with_path(share: LegacyShare, workspaces: dict[str, LegacyWorkspace]) -> LegacyShare:
     workspace = workspaces.get(share.workspace_id or "")
-    return share if workspace is None else replace(share, path=parent_sub_path(workspace))
+    if workspace is None:
+        return share
+    parent = workspaces.get(workspace.parent_id or share.parent_workspace_id or "")
+    return replace(share, path=parent_sub_path(workspace, parent))
 
 
 _SEVERITY_RANK = {"blocker": 0, "warning": 1, "info": 2}

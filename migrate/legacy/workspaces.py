@@ -125,11 +125,14 @@ def _options(
     return LegacyMap(items=tuple(plain)), tuple(secrets)
 
 
-def parent_sub_path(workspace: LegacyWorkspace) -> str | None:
+def parent_sub_path(
+    workspace: LegacyWorkspace, parent: LegacyWorkspace | None = None
+) -> str | None:
     """The shared path inside the parent workspace of a shared child (§8.3).
 
     A file share's content filter names the file (``filters`` key); otherwise an 8.x PATH
-    ``AJXP_PARENT_OPTION:PATH:/sub`` gives ``/sub``. 5.x/6.x absolute paths give ``None``.
+    ``AJXP_PARENT_OPTION:PATH:/sub`` gives ``/sub``, and a 5.x/6.x absolute path under the
+    parent's own path gives the part below it. Anything else gives ``None``.
     """
     content_filter = workspace.options.get("content_filter")
     if isinstance(content_filter, LegacyMap):
@@ -140,4 +143,7 @@ def parent_sub_path(workspace: LegacyWorkspace) -> str | None:
     prefix = "AJXP_PARENT_OPTION:PATH:"
     if path.startswith(prefix):
         return path[len(prefix) :] or "/"
+    root = (parent.path or "").rstrip("/") if parent is not None else ""
+    if root and (path == root or path.startswith(root + "/")):
+        return path[len(root) :] or "/"
     return None

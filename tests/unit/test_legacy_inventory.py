@@ -187,3 +187,34 @@ def test_duplicates_corrupt_values_and_shares() -> None:
     }
     assert inventory.workspaces_by_id()["w1"].slug == "w-1"
     assert len([f for f in inventory.findings if f.code == "corrupt-value"]) == 3
+
+
+def test_share_paths_of_every_era() -> None:
+    b = _builder()
+    _user(b, "ann")
+    parent = {"uuid": "p", "slug": "p", "display": "P", "accessType": "fs", "path": "/srv/p/"}
+    b.add_workspace_row(WorkspaceRow(columns=parent))
+    for uuid, path in (
+        ("c6", "/srv/p/sub/dir"),
+        ("c8", "AJXP_PARENT_OPTION:PATH:/x"),
+        ("cx", "/elsewhere"),
+    ):
+        columns = {
+            "uuid": uuid,
+            "slug": uuid,
+            "display": uuid,
+            "accessType": "fs",
+            "path": path,
+            "parent_uuid": "p",
+            "owner_user_id": "ann",
+        }
+        b.add_workspace_row(WorkspaceRow(columns=columns))
+        data = dumps({"SHARE_TYPE": "repository", "OWNER_ID": "ann", "REPOSITORY": uuid})
+        b.add_share_row(f"repo-{uuid}", "p", data, None)
+    inventory = b.build()
+    assert {s.share_id: s.path for s in inventory.shares} == {
+        "repo-c6": "/sub/dir",
+        "repo-c8": "/x",
+        "repo-cx": None,
+    }
+    assert inventory.findings == ()
