@@ -86,9 +86,14 @@ def authenticate(store: Store, auth: AuthTables, header: str | None) -> str:
     return info.login
 
 
-def _check_login(store: Store, login: str, password: str) -> None:
-    """Password check with the failed-login counter and lock (cells-v3-behaviour.md §1)."""
+def _check_login(store: Store, login: str, password: str, *, minisite: bool = False) -> None:
+    """Password check with the failed-login counter and lock (cells-v3-behaviour.md §1).
+
+    Hidden (link) users log in only with ``X-Pydio-Minisite`` (hidden.user.nominisite).
+    """
     user = store.t.users.get(login)
+    if user is not None and user.attributes.get("hidden") == "true" and not minisite:
+        raise ApiError(401, "Login failed", "Unauthorized: Login failed")
     failed = int(user.attributes.get("failedConnections", "0")) if user else 0
     if user is not None and failed >= LOCK_AFTER:
         raise ApiError(401, "User is locked - Please contact your admin")
@@ -127,7 +132,8 @@ def front_session(store: Store, auth: AuthTables, call: Call) -> Answer:
     kind = info.get("type") if isinstance(info, dict) else None
     if kind == "credentials":
         login = str(info.get("login") or "")
-        _check_login(store, login, str(info.get("password") or ""))
+        minisite = bool(call.headers.get("x-pydio-minisite"))
+        _check_login(store, login, str(info.get("password") or ""), minisite=minisite)
         challenge = auth.challenges.pop(str(info.get("challenge") or ""), None)
         if challenge is not None:
             code = secrets.token_urlsafe(32)

@@ -120,6 +120,18 @@ class Workspace:
 
 
 @dataclass(slots=True, kw_only=True)
+class Link:
+    """What a link holds besides its LINK workspace."""
+
+    uuid: str
+    hashes: list[str]
+    user_login: str
+    user_uuid: str
+    body: JSON = field(default_factory=dict)  # Permissions, AccessEnd, MaxDownloads, …
+    password_required: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
 class Acl:
     """One ACL row; unique on (node, action name, role, workspace) (cells-api.md §1.6)."""
 

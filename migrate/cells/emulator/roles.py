@@ -6,6 +6,7 @@ from migrate.cells.emulator.answers import JSON, Answer, ApiError, Call, bad_req
 from migrate.cells.emulator.records import DEFAULT_POLICIES, Policy, Role
 from migrate.cells.emulator.search import cached, page_args, wildcard
 from migrate.cells.emulator.store import Store
+from migrate.cells.emulator.users import effective_roles
 
 
 def _policies(body: JSON) -> list[Policy]:
@@ -100,7 +101,7 @@ def caller_subjects(store: Store, login: str | None) -> set[str] | None:
     if user is None or user.profile == "admin":
         return None
     subjects = {"*", f"user:{user.login}", f"profile:{user.profile}", user.uuid}
-    return subjects | {f"role:{r}" for r in user.roles}
+    return subjects | {f"role:{r.uuid}" for r in effective_roles(store, user)}
 
 
 def search_roles(store: Store, call: Call) -> Answer:

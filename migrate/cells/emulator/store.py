@@ -21,6 +21,7 @@ from migrate.cells.emulator.records import (
     Acl,
     DataSource,
     Job,
+    Link,
     Node,
     Policies,
     Policy,
@@ -65,6 +66,9 @@ class Tables:
     nodes_by_uuid: dict[str, Node] = field(default_factory=dict)
     lingering_roots: set[str] = field(default_factory=set)  # deleted DS still statable
     jobs: dict[str, Job] = field(default_factory=dict)
+    links: dict[str, Link] = field(default_factory=dict)  # link Uuid -> link
+    link_hashes: dict[str, str] = field(default_factory=dict)  # hash -> link Uuid
+    cells: dict[str, dict[str, list[JSON]]] = field(default_factory=dict)  # room -> role -> actions
     auto_roles: dict[str, None] = field(default_factory=dict)  # AutoApplies roles, in order
     next_acl: int = 1
     next_policy: int = 1

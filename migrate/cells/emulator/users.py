@@ -343,6 +343,7 @@ def search_users(store: Store, call: Call) -> Answer:
     def compute() -> list[User]:
         # pagination-and-search.yaml: one ASCII order over group labels and logins.
         items = sorted([*store.t.groups.values(), *store.t.users.values()], key=lambda i: i.login)
+        items = [i for i in items if i.attributes.get("hidden") != "true"]  # link users
         return [i for i in items if not queries or combine(_matches(store, i, q) for q in queries)]
 
     found = cached(store, "users", body, None, compute)

@@ -15,6 +15,7 @@ from migrate.cells.emulator.records import Workspace
 from migrate.cells.emulator.roles import caller_subjects
 from migrate.cells.emulator.search import page_args, wildcard
 from migrate.cells.emulator.store import Store
+from migrate.cells.emulator.users import effective_roles
 
 KNOWN_ATTRIBUTES = ("ALLOW_SYNC", "SKIP_RECYCLE", "META_LAYOUT")  # ws-attributes.go
 BOOL_ATTRIBUTES = ("ALLOW_SYNC", "SKIP_RECYCLE")
@@ -202,11 +203,17 @@ def search_workspaces(store: Store, call: Call) -> Answer:
     queries = [q for q in body.get("Queries") or [] if isinstance(q, dict)]
     combine = all if body.get("Operation") == "AND" else any
     subjects = caller_subjects(store, call.caller)
+    # cells-v3-behaviour.md: LINK/ROOM workspaces are policy-filtered for admins too.
+    me = store.t.users.get(call.caller or "")
+    own = {f"user:{me.login}", f"profile:{me.profile}"} if me else set()
+    if me is not None:
+        own |= {f"role:{r.uuid}" for r in effective_roles(store, me)}
     found = [
         w
         for w in store.t.workspaces.values()  # creation order (workspace-crud.yaml #8)
         if (not queries or combine(_matches(w, q) for q in queries))
         and (subjects is None or w.policies.subjects("READ") & subjects)
+        and (w.scope not in ("LINK", "ROOM") or w.policies.subjects("READ") & own)
     ]
     offset, limit = page_args(body)
     page = found[offset : offset + limit]
