@@ -272,31 +272,34 @@ class _Parser:
 
     def value(self, depth: int) -> PhpValue:
         """Parse one value and record it in the reference table (as PHP's ``var_push``)."""
-        if self.pos >= len(self.data):
+        data, pos = self.data, self.pos
+        if pos + 1 >= len(data):
             raise self.fail("unexpected end of data")
-        tag = self.data[self.pos : self.pos + 2]
-        if tag == b"R:":
-            self.pos += 2
+        tag, sep = data[pos], data[pos + 1]
+        if tag == _R and sep == _COLON:  # "R:" takes no slot of its own
+            self.pos = pos + 2
             return self.reference()
-        slot = len(self.slots)
-        self.slots.append(_PENDING)
+        slots = self.slots
+        slot = len(slots)
+        slots.append(_PENDING)
+        self.pos = pos + 2
         result: PhpValue
-        if tag in _SCALAR_TAGS:
-            result = self.scalar_or_ref(tag)
-        else:
+        if sep != _COLON:
+            if tag != _N or sep != _SEMI:
+                raise self.fail(f"unknown type {bytes([tag])!r}", pos)
+            result = None
+        elif tag == _S:
+            result = self.string("string length")
+        elif tag == _I:
+            result = self.integer("integer")
+        elif tag in _COMPOUND:
             # one Python frame per nesting level: value -> array/object -> value
             if depth >= self.max_depth:
-                raise self.fail(f"nesting deeper than {self.max_depth}")
-            self.pos += 2
-            if tag == b"a:":
-                result = self.array(depth + 1)
-            elif tag == b"O:":
-                result = self.object(depth + 1)
-            elif tag == b"C:":
-                result = self.custom_object(depth + 1)
-            else:
-                raise self.fail(f"unknown type {tag[:1]!r}", self.pos - 2)
-        self.slots[slot] = result
+                raise self.fail(f"nesting deeper than {self.max_depth}", pos)
+            result = self.compound(tag, depth + 1)
+        else:
+            result = self.scalar(tag, pos)
+        slots[slot] = result
         return result
 
     def reference(self) -> PhpValue:
@@ -309,27 +312,30 @@ class _Parser:
             raise self.fail("cyclic reference (not representable)", start)
         return target
 
-    def scalar_or_ref(self, tag: bytes) -> PhpValue:
-        self.pos += 2
-        if tag == b"N;":
-            return None
-        if tag == b"b:":
+    def compound(self, tag: int, depth: int) -> PhpValue:
+        if tag == _A:
+            return self.array(depth)
+        if tag == _O:
+            return self.object(depth)
+        return self.custom_object(depth)
+
+    def scalar(self, tag: int, start: int) -> PhpValue:
+        """``b:``, ``d:``, ``r:`` and ``S:`` (the rarer scalars), after the tag."""
+        if tag == _B:
             flag = self.data[self.pos : self.pos + 2]
             if flag not in (b"0;", b"1;"):
                 raise self.fail("bad boolean")
             self.pos += 2
             return flag == b"1;"
-        if tag == b"i:":
-            return self.integer("integer")
-        if tag == b"d:":
+        if tag == _D:
             return self.double()
-        if tag == b"r:":
+        if tag == _LOWER_R:
             return self.reference()
-        if tag == b"s:":
-            return self.string("string length")
-        value = self.escaped_string(self.length("string length"))
-        self.expect(b";")
-        return value
+        if tag == _UPPER_S:
+            value = self.escaped_string(self.length("string length"))
+            self.expect(b";")
+            return value
+        raise self.fail(f"unknown type {bytes([tag])!r}", start)
 
     def double(self) -> float:
         found = _FLOAT.match(self.data, self.pos, self.pos + _FLOAT_MAX_CHARS)
@@ -419,7 +425,10 @@ class _Parser:
         return PhpObject(name, _custom_properties(payload, depth, self.max_depth, start))
 
 
-_SCALAR_TAGS: Final = frozenset({b"N;", b"b:", b"i:", b"d:", b"s:", b"S:", b"r:"})
+_A, _B, _D, _I, _N, _O, _S = b"a"[0], b"b"[0], b"d"[0], b"i"[0], b"N"[0], b"O"[0], b"s"[0]
+_R, _LOWER_R, _UPPER_S, _C = b"R"[0], b"r"[0], b"S"[0], b"C"[0]
+_COLON, _SEMI = b":"[0], b";"[0]
+_COMPOUND: Final = frozenset({_A, _O, _C})
 
 
 def _property_name(key: int | bytes) -> str:
