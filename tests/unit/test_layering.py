@@ -82,6 +82,10 @@ def test_layer_does_not_import(
             (
                 "migrate.legacy.sql",
                 "migrate.load.checkpoint",
+                "migrate.load.checkpoint_schema",
+                "migrate.load.checkpoint_records",
+                "migrate.load.checkpoint_writer",
+                "migrate.load.lock",
                 "migrate.load.passwords",
                 "migrate.sample",
             ),

@@ -1,0 +1,176 @@
+"""The values the checkpoint DB hands out and takes in (runs, planned and recorded items).
+
+Part of the checkpoint DB (:mod:`migrate.load.checkpoint` re-exports them). Rows become frozen
+dataclasses here, so no SQL row or dict leaves the checkpoint modules except the
+``cells-migrate/status/1`` JSON document, which is output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from migrate.load.checkpoint_schema import (
+    ItemAction,
+    ItemStatus,
+    JsonObject,
+    JsonValue,
+    RunStatus,
+    dump_json,
+    from_db_time,
+    load_json,
+)
+
+STATUS_SCHEMA = "cells-migrate/status/1"
+_COUNTED = ("done", "failed", "pending", "skipped", "rolled_back")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunInfo:
+    """One run of a command (apply, resume continues one, rollback) as recorded."""
+
+    id: int
+    command: str
+    fingerprint: str | None
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None
+    host: str
+    pid: int
+    user: str
+    summary: JsonObject | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedItem:
+    """An object the run means to handle, recorded ``pending`` before anything is written.
+
+    ``key`` is the natural key (``alice``, ``group:/sales``…); ``cells_id`` the id when known
+    at plan time (deterministic ids); ``before`` the rollback image when the plan already
+    read the object (an update).
+    """
+
+    stage: str
+    kind: str
+    key: str
+    action: ItemAction
+    cells_id: str | None = None
+    before: Mapping[str, JsonValue] | None = None
+
+    def row(self, *, run_id: int, position: int, stamp: datetime) -> dict[str, object]:
+        """The ``items`` row values (internal to the checkpoint modules)."""
+        return {
+            "run_id": run_id,
+            "position": position,
+            "stage": self.stage,
+            "kind": self.kind,
+            "natural_key": self.key,
+            "cells_id": self.cells_id,
+            "action": self.action.value,
+            "status": ItemStatus.PENDING.value,
+            "attempts": 0,
+            "last_error": None,
+            "before_image": dump_json(self.before),
+            "after_image": None,
+            "updated_at": stamp,
+            "seq": None,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemRecord:
+    """One item as recorded: what was planned and what happened to it.
+
+    ``seq`` orders ``done`` items by confirmation (rollback walks it backwards); ``error``
+    is the last error or skip reason (redacted by the caller, at most 300 characters).
+    """
+
+    id: int
+    run_id: int
+    position: int
+    stage: str
+    kind: str
+    key: str
+    cells_id: str | None
+    action: ItemAction
+    status: ItemStatus
+    attempts: int
+    error: str | None
+    before: JsonObject | None
+    after: JsonObject | None
+    updated_at: datetime
+    seq: int | None
+
+
+def _required_time(value: datetime | None) -> datetime:
+    converted = from_db_time(value)
+    if converted is None:  # NOT NULL columns: only a hand-edited DB gets here
+        raise ValueError("missing time in a NOT NULL column")
+    return converted
+
+
+def run_info(row: sa.Row[Any]) -> RunInfo:
+    """A ``runs`` row as :class:`RunInfo`."""
+    return RunInfo(
+        id=int(row.id),
+        command=row.command,
+        fingerprint=row.fingerprint,
+        status=RunStatus(row.status),
+        started_at=_required_time(row.started_at),
+        finished_at=from_db_time(row.finished_at),
+        host=row.host,
+        pid=int(row.pid),
+        user=row.username,
+        summary=load_json(row.summary),
+    )
+
+
+def item_record(row: sa.Row[Any]) -> ItemRecord:
+    """An ``items`` row as :class:`ItemRecord`."""
+    return ItemRecord(
+        id=int(row.id),
+        run_id=int(row.run_id),
+        position=int(row.position),
+        stage=row.stage,
+        kind=row.kind,
+        key=row.natural_key,
+        cells_id=row.cells_id,
+        action=ItemAction(row.action),
+        status=ItemStatus(row.status),
+        attempts=int(row.attempts),
+        error=row.last_error,
+        before=load_json(row.before_image),
+        after=load_json(row.after_image),
+        updated_at=_required_time(row.updated_at),
+        seq=None if row.seq is None else int(row.seq),
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def status_entry(run: RunInfo, stages: Mapping[str, Mapping[str, int]]) -> JsonValue:
+    """One run of the ``cells-migrate/status/1`` document, with totals and per-stage counts."""
+    totals = dict.fromkeys(_COUNTED, 0)
+    per_stage: dict[str, JsonValue] = {}
+    for stage in sorted(stages):
+        counts = dict.fromkeys(_COUNTED, 0)
+        for status, n in stages[stage].items():
+            counts[status] = counts.get(status, 0) + n
+            totals[status] = totals.get(status, 0) + n
+        per_stage[stage] = dict(counts)
+    return {
+        "id": run.id,
+        "command": run.command,
+        "status": run.status.value,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "fingerprint": run.fingerprint,
+        "counts": dict(totals),
+        "stages": per_stage,
+    }

@@ -1,0 +1,314 @@
+"""The checkpoint DB on every backend: schema, runs, items, batched writes, queries.
+
+The lock has its own module (test_checkpoint_lock.py). Every test gets an empty schema: a
+fresh SQLite file, or the module's MariaDB/PostgreSQL database with our tables dropped after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from checkpoint_support import Clock, fresh_url
+from conftest import TestDatabase
+
+from migrate.errors import CheckpointError
+from migrate.load.checkpoint import (
+    STATUS_SCHEMA,
+    CheckpointDB,
+    ItemStatus,
+    LockHolder,
+    PlannedItem,
+    RunStatus,
+)
+from migrate.load.checkpoint_schema import ItemAction, metadata, schema_version
+
+pytestmark = pytest.mark.integration
+
+ME = LockHolder(host="box", pid=4242, user="ops")
+
+
+@pytest.fixture
+def url(dialect: TestDatabase, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_url(dialect, tmp_path)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def db(url: str, clock: Clock) -> Iterator[CheckpointDB]:
+    with CheckpointDB.open(url, now=clock) as opened:
+        yield opened
+
+
+def _plan(
+    n: int, stage: str = "users", action: ItemAction = ItemAction.CREATE
+) -> list[PlannedItem]:
+    return [
+        PlannedItem(stage=stage, kind=stage.rstrip("s"), key=f"{stage}-{i:05d}", action=action)
+        for i in range(n)
+    ]
+
+
+def test_open_creates_schema_once_and_reopens(url: str, clock: Clock) -> None:
+    CheckpointDB.open(url, now=clock).close()
+    with CheckpointDB.open(url, now=clock, create=False) as again:
+        assert again.runs() == []
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(schema_version.c.version)).scalars().all() == [1]
+    engine.dispose()
+
+
+@pytest.mark.parametrize(("version", "words"), [(2, "newer"), (0, "older")])
+def test_schema_version_mismatch_is_refused(
+    url: str, clock: Clock, version: int, words: str
+) -> None:
+    CheckpointDB.open(url, now=clock).close()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.update(schema_version).values(version=version))
+    engine.dispose()
+    with pytest.raises(CheckpointError, match=f"schema version {version}, {words}"):
+        CheckpointDB.open(url, now=clock)
+
+
+def test_foreign_tables_are_not_taken_for_a_state_db(url: str, clock: Clock) -> None:
+    engine = sa.create_engine(url)
+    metadata.tables["runs"].create(engine)
+    engine.dispose()
+    with pytest.raises(CheckpointError, match="not a cells-migrate state DB"):
+        CheckpointDB.open(url, now=clock)
+
+
+def test_run_lifecycle_times_and_summary(db: CheckpointDB, clock: Clock) -> None:
+    run = db.start_run(command="apply", holder=ME, fingerprint="fp-1")
+    assert run.status is RunStatus.RUNNING
+    assert run.started_at == clock.t  # microseconds and UTC survive every backend
+    assert (run.host, run.pid, run.user) == ("box", 4242, "ops")
+    clock.advance(seconds=90)
+    done = db.finish_run(run.id, holder=ME, status=RunStatus.PARTIAL, summary={"created": 3})
+    assert done.status is RunStatus.PARTIAL
+    assert done.finished_at == clock.t
+    assert done.summary == {"created": 3}
+    assert db.lock_state().free
+
+
+def test_record_planned_keeps_plan_order_and_appends(db: CheckpointDB) -> None:
+    run = db.start_run(command="apply", holder=ME)
+    first = db.record_planned(run.id, _plan(2500))  # more than one insert batch
+    more = db.record_planned(run.id, _plan(3, stage="acls"))
+    assert (len(first), len(more)) == (2500, 3)
+    stored = list(db.items(run.id))
+    assert [i.id for i in stored] == first + more
+    assert [i.position for i in stored] == list(range(2503))
+    assert (stored[0].key, stored[-1].stage) == ("users-00000", "acls")
+    assert {i.status for i in stored} == {ItemStatus.PENDING}
+
+
+def test_outcomes_are_buffered_until_the_batch_is_full(db: CheckpointDB) -> None:
+    run = db.start_run(command="apply", holder=ME)
+    ids = db.record_planned(run.id, _plan(10))
+    writer = db.writer(run.id, holder=ME, batch_size=4)
+    for item_id in ids[:3]:
+        writer.mark_done(item_id, cells_id=f"uuid-{item_id}")
+    assert writer.buffered == 3
+    assert writer.flushes == 0
+    assert len(list(db.resumable_items(run.id))) == 10  # nothing written yet
+    writer.mark_done(ids[3])  # the 4th fills the batch
+    assert writer.flushes == 1
+    assert writer.buffered == 0
+    assert [i.id for i in db.resumable_items(run.id)] == ids[4:]
+    writer.close()
+
+
+def test_interval_flush_uses_the_injected_clock(db: CheckpointDB, clock: Clock) -> None:
+    run = db.start_run(command="apply", holder=ME)
+    ids = db.record_planned(run.id, _plan(3))
+    writer = db.writer(run.id, holder=ME, batch_size=100, interval=timedelta(seconds=2))
+    writer.mark_done(ids[0])
+    assert writer.flush_if_due() == 0
+    clock.advance(seconds=2)
+    writer.mark_done(ids[1])  # reported after the interval: both go out together
+    assert writer.flushes == 1
+    assert [i.id for i in db.resumable_items(run.id)] == [ids[2]]
+    writer.close()
+
+
+def test_leaving_the_with_block_on_ctrl_c_flushes(db: CheckpointDB) -> None:
+    run = db.start_run(command="apply", holder=ME)
+    ids = db.record_planned(run.id, _plan(3))
+    writer = db.writer(run.id, holder=ME)
+
+    def interrupted_stage() -> None:
+        with writer:
+            writer.mark_done(ids[0])
+            writer.mark_failed(ids[1], error="boom")
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted_stage()
+    statuses = {i.id: i.status for i in db.items(run.id)}
+    assert statuses == {
+        ids[0]: ItemStatus.DONE,
+        ids[1]: ItemStatus.FAILED,
+        ids[2]: ItemStatus.PENDING,
+    }
+    with pytest.raises(ValueError, match="closed"):
+        writer.mark_done(ids[2])
+
+
+def test_outcome_fields_errors_attempts_and_images(db: CheckpointDB, clock: Clock) -> None:
+    run = db.start_run(command="apply", holder=ME)
+    planned = [
+        PlannedItem(stage="users", kind="user", key="alice", action=ItemAction.CREATE),
+        PlannedItem(
+            stage="users",
+            kind="user",
+            key="bob",
+            action=ItemAction.UPDATE,
+            cells_id="u-bob",
+            before={"Login": "bob", "Attributes": {"email": "old@x"}},
+        ),
+        PlannedItem(stage="acls", kind="acl", key="bob:ws1", action=ItemAction.CREATE),
+    ]
+    alice, bob, acl = db.record_planned(run.id, planned)
+    db.save_before(bob, {"Login": "bob", "Attributes": {"email": "older@x"}})
+    clock.advance(seconds=1)
+    with db.writer(run.id, holder=ME) as writer:
+        writer.mark_failed(alice, error="x" * 1000)
+        writer.mark_done(alice, cells_id="u-alice", after={"Login": "alice"})  # retry in batch
+        writer.mark_done(bob, after={"Login": "bob", "Attributes": {"email": "new@x"}})
+        writer.mark_skipped(acl, reason="user bob failed")
+        writer.mark_failed(acl, error="é" * 400)
+    by_key = {i.key: i for i in db.items(run.id)}
+    assert by_key["alice"].status is ItemStatus.DONE
+    assert by_key["alice"].attempts == 2
+    assert by_key["alice"].error is None
+    assert by_key["alice"].cells_id == "u-alice"
+    assert by_key["alice"].after == {"Login": "alice"}
+    assert by_key["alice"].updated_at == clock.t
+    assert by_key["bob"].cells_id == "u-bob"  # kept: the writer passed none
+    assert by_key["bob"].before == {"Login": "bob", "Attributes": {"email": "older@x"}}
+    assert by_key["bob"].after == {"Login": "bob", "Attributes": {"email": "new@x"}}
+    assert by_key["bob:ws1"].status is ItemStatus.FAILED
+    assert by_key["bob:ws1"].error == "é" * 300 + "…"
+
+
+def test_resumable_and_rollback_walks(db: CheckpointDB) -> None:
+    run = db.start_run(command="apply", holder=ME)
+    ids = db.record_planned(run.id, _plan(6) + _plan(2, stage="acls"))
+    with db.writer(run.id, holder=ME, batch_size=3) as writer:
+        for item_id in (ids[4], ids[1], ids[6], ids[0]):  # confirmation order ≠ plan order
+            writer.mark_done(item_id)
+        writer.mark_failed(ids[2], error="e")
+        writer.mark_skipped(ids[7], reason="r")
+    assert [i.id for i in db.resumable_items(run.id)] == [ids[2], ids[3], ids[5], ids[7]]
+    assert [i.id for i in db.resumable_items(run.id, stage="acls")] == [ids[7]]
+    newest = [i.id for i in db.done_items_newest_first(run.id)]
+    assert newest == [ids[0], ids[6], ids[1], ids[4]]
+    assert [i.id for i in db.done_items_newest_first(run.id, stage="acls")] == [ids[6]]
+
+
+def test_done_walk_pages_through_many_items(db: CheckpointDB) -> None:
+    run = db.start_run(command="apply", holder=ME)
+    ids = db.record_planned(run.id, _plan(2300))
+    with db.writer(run.id, holder=ME, batch_size=1000) as writer:
+        for item_id in reversed(ids):
+            writer.mark_done(item_id)
+    assert [i.id for i in db.done_items_newest_first(run.id)] == ids
+    assert list(db.resumable_items(run.id)) == []
+
+
+def _apply_run(db: CheckpointDB, action: ItemAction, n: int = 2) -> tuple[int, list[int]]:
+    run = db.start_run(command="apply", holder=ME)
+    ids = db.record_planned(run.id, _plan(n, action=action))
+    with db.writer(run.id, holder=ME) as writer:
+        for item_id in ids:
+            writer.mark_done(item_id)
+    db.finish_run(run.id, holder=ME, status=RunStatus.DONE)
+    return run.id, ids
+
+
+def test_last_changing_run_and_rollback_across_runs(db: CheckpointDB) -> None:
+    assert db.last_changing_run() is None
+    first, first_ids = _apply_run(db, ItemAction.CREATE)
+    second, second_ids = _apply_run(db, ItemAction.UPDATE)
+    _, noop_ids = _apply_run(db, ItemAction.NOOP)  # changed nothing
+    last = db.last_changing_run()
+    assert last is not None
+    assert last.id == second
+    everything = [i.id for i in db.done_items_newest_first()]
+    assert everything == [*reversed(noop_ids), *reversed(second_ids), *reversed(first_ids)]
+
+    undo = db.start_run(command="rollback", holder=ME)
+    undo_ids = db.record_planned(undo.id, _plan(1, action=ItemAction.DELETE))
+    with db.writer(undo.id, holder=ME) as writer:
+        writer.mark_done(undo_ids[0])
+        for item in db.done_items_newest_first(second):
+            writer.mark_rolled_back(item.id)
+    db.set_run_status(second, RunStatus.ROLLED_BACK)
+    db.finish_run(undo.id, holder=ME, status=RunStatus.DONE)
+    last = db.last_changing_run()
+    assert last is not None
+    assert last.id == first  # the rollback run itself never counts
+    assert {i.status for i in db.items(second)} == {ItemStatus.ROLLED_BACK}
+    with pytest.raises(CheckpointError, match="rolled back"):
+        db.resume_run(second, holder=ME)
+
+
+def test_status_report_document(db: CheckpointDB, clock: Clock) -> None:
+    run = db.start_run(command="apply", holder=ME, fingerprint="abc")
+    ids = db.record_planned(run.id, _plan(3) + _plan(2, stage="acls"))
+    with db.writer(run.id, holder=ME) as writer:
+        writer.mark_done(ids[0])
+        writer.mark_failed(ids[1], error="e")
+        writer.mark_skipped(ids[3], reason="r")
+    started = clock.t.isoformat()
+    assert db.status_report() == {
+        "schema": STATUS_SCHEMA,
+        "runs": [
+            {
+                "id": run.id,
+                "command": "apply",
+                "status": "running",
+                "started_at": started,
+                "finished_at": None,
+                "fingerprint": "abc",
+                "counts": {"done": 1, "failed": 1, "pending": 2, "skipped": 1, "rolled_back": 0},
+                "stages": {
+                    "acls": {"done": 0, "failed": 0, "pending": 1, "skipped": 1, "rolled_back": 0},
+                    "users": {"done": 1, "failed": 1, "pending": 1, "skipped": 0, "rolled_back": 0},
+                },
+            }
+        ],
+    }
+
+
+def test_resume_reopens_an_interrupted_run(db: CheckpointDB, clock: Clock) -> None:
+    run = db.start_run(command="apply", holder=ME)
+    db.finish_run(run.id, holder=ME, status=RunStatus.INTERRUPTED)
+    other = LockHolder(host="box", pid=4343, user="ops")
+    resumed = db.resume_run(run.id, holder=other)
+    assert resumed.status is RunStatus.RUNNING
+    assert resumed.finished_at is None
+    assert resumed.pid == 4343
+    assert db.lock_state().run_id == run.id
+    with pytest.raises(CheckpointError, match="no run 999"):
+        db.get_run(999)
+
+
+def test_times_are_utc_whatever_zone_comes_in(url: str) -> None:
+    zoned = datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=UTC).astimezone(
+        timezone(timedelta(hours=5))
+    )
+    with CheckpointDB.open(url, now=lambda: zoned) as db:
+        run = db.start_run(command="apply", holder=ME)
+    assert run.started_at == zoned
+    assert run.started_at.tzinfo is UTC
