@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -26,16 +27,23 @@ from migrate.sample.install import build_install
 from migrate.sample.spec import InstallSpec
 
 SERVER = "mysql+pymysql://root@127.0.0.1:3306"
-DATABASE = "cm_bench_inventory"
+DATABASE = f"cm_bench_inventory_{os.getpid()}"  # one per run: parallel runs never collide
 
 
 def _fresh_database() -> str:
+    _drop_database()
     engine = sa.create_engine(f"{SERVER}/test")
     with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {DATABASE}"))
         conn.execute(sa.text(f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4"))
     engine.dispose()
     return f"{SERVER}/{DATABASE}?charset=utf8mb4"
+
+
+def _drop_database() -> None:
+    engine = sa.create_engine(f"{SERVER}/test")
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {DATABASE}"))
+    engine.dispose()
 
 
 def _spec(args: argparse.Namespace) -> InstallSpec:
@@ -77,6 +85,24 @@ def _config(root: Path, db_url: str) -> Path:
     return path
 
 
+def _build_and_measure(spec: InstallSpec, count: int) -> tuple[list[Measure], object, float]:
+    with tempfile.TemporaryDirectory(prefix="cm-bench-") as tmp:
+        root = Path(tmp)
+        db_url = _fresh_database()
+        started = time.perf_counter()
+        built = build_install(root / "install", dialect="mariadb", db_url=db_url, spec=spec)
+        build_s = time.perf_counter() - started
+        print(f"built {built.counts} in {build_s:.1f} s", file=sys.stderr)
+        config = _config(root, db_url)
+        command = [sys.executable, "-m", "migrate", "-q", "inventory", "-c", str(config), "--json"]
+        with (root / "inventory.json").open("w+b") as first:
+            runs = [measure(command, stdout=first)]
+            first.seek(0)
+            counts = json.loads(first.read())["counts"]
+        runs += [measure(command) for _ in range(count - 1)]
+    return runs, counts, build_s
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build, measure, print a JSON line per measure and a summary table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -89,20 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
     spec = _spec(args)
-    with tempfile.TemporaryDirectory(prefix="cm-bench-") as tmp:
-        root = Path(tmp)
-        db_url = _fresh_database()
-        started = time.perf_counter()
-        built = build_install(root / "install", dialect="mariadb", db_url=db_url, spec=spec)
-        build_s = time.perf_counter() - started
-        print(f"built {built.counts} in {build_s:.1f} s", file=sys.stderr)
-        config = _config(root, db_url)
-        command = [sys.executable, "-m", "migrate", "-q", "inventory", "-c", str(config), "--json"]
-        with (root / "inventory.json").open("w+b") as first:
-            runs: list[Measure] = [measure(command, stdout=first)]
-            first.seek(0)
-            counts = json.loads(first.read())["counts"]
-        runs += [measure(command) for _ in range(args.runs - 1)]
+    try:
+        runs, counts, build_s = _build_and_measure(spec, args.runs)
+    finally:
+        _drop_database()
     result = median_of(runs)
     report = {
         "benchmark": "inventory",
