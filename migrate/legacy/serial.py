@@ -277,7 +277,8 @@ def _user_rights(reader: _Reader, builder: InventoryBuilder, user: _UserDir) -> 
             name = str(name).encode()
         text = name.decode("utf-8", "replace")
         if text in ("ajxp.roles", "ajxp.roles.order"):
-            builder.add_user_right(user.login, text, raw)  # bare serialize(), decoded there
+            # bare serialize(), decoded by the builder
+            builder.add_user_right(user.login, text, _without_group_roles(raw))
             continue
         value = _decode(reader, raw, kind=FindingKind.USER, key=key, what=text)
         if isinstance(value, bool):
@@ -290,6 +291,27 @@ def _user_rights(reader: _Reader, builder: InventoryBuilder, user: _UserDir) -> 
         return
     if user.role is not None:
         builder.add_role_row(USER_ROLE_PREFIX.encode() + user.login, user.role)
+
+
+def _without_group_roles(raw: bytes) -> bytes:
+    """Drop ``AJXP_GRP_*`` keys from a serialized role list, keeping the other bytes as they are.
+
+    6.x ``AJXP_SerialUser::__destruct`` saves ``$this->rights`` instead of the filtered copy,
+    so ``rights.ser`` lists the group roles that ``load()`` added; conf.sql filters them out
+    before saving (legacy-model.md §4.2). Membership comes from the group path instead.
+    """
+    try:
+        entries = loads_entries(raw)
+    except LegacyFormatError:
+        return raw  # the builder reports it
+    kept = [(k, v) for k, v in entries if not (isinstance(k, bytes) and k.startswith(b"AJXP_GRP_"))]
+    if len(kept) == len(entries):
+        return raw
+    keys = (b"i:%d;" % k if isinstance(k, int) else b's:%d:"%s";' % (len(k), k) for k, _ in kept)
+    return b"a:%d:{%s}" % (
+        len(kept),
+        b"".join(key + v for key, (_, v) in zip(keys, kept, strict=True)),
+    )
 
 
 def _era(roles_raw: bytes | None, users: dict[bytes, _UserDir]) -> Era:

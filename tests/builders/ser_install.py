@@ -332,7 +332,7 @@ def build_pydio64(root: Path) -> None:
             "ajxp.admin": False,
             "ajxp.profile": "standard",
             "ajxp.group_path": "/sales",
-            "ajxp.roles": {"editors": True, "AJXP_USR_/alice": True},
+            "ajxp.roles": {"editors": True, "AJXP_USR_/alice": True, "AJXP_GRP_/sales": True},
             "ajxp.roles.order": {"AJXP_USR_/alice": 0, "editors": 1},
         },
         role_62(
