@@ -14,7 +14,7 @@ Skipped interactions (not modelled by the emulator), with the reason:
 | cassette / path                          | why skipped                                        |
 | ---------------------------------------- | -------------------------------------------------- |
 | ``GET /a/frontend/state`` (any)           | XML GUI registry of the web client: not modelled   |
-| ``POST /a/tree/stats`` (any)              | user-space tree (a user's workspace view)          |
+| personal-files-template #8 (tree stats)   | template roots (``personal/<login>``) not resolved |
 | ``POST /a/tree/create`` (any)             | user-space tree: folder creation in a workspace    |
 | ``POST /a/meta/bulk/get`` (any)           | user-space tree listing                            |
 | ``GET /a/frontend/bootconf`` (any)        | 177 KB boot config with i18n; a reduced one served |
@@ -36,12 +36,12 @@ from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 
 SKIP_PATHS = {
     "/a/frontend/state": "XML GUI registry not modelled",
-    "/a/tree/stats": "user-space tree not modelled",
     "/a/tree/create": "user-space tree not modelled",
     "/a/meta/bulk/get": "user-space tree not modelled",
     "/a/frontend/bootconf": "reduced boot configuration",
 }
 SKIP_ITEMS = {
+    ("personal-files-template.yaml", 8): "template roots (personal/<login>) not resolved",
     ("personal-files-template.yaml", 12): "personal/<login> made by user-space access",
     ("personal-files-template.yaml", 13): "personal/<login> made by user-space access",
 }
@@ -58,6 +58,11 @@ TOKENS = {
     ("auth-oauth2-hydra.yaml", 12): "oauth",
     ("auth-oauth2-hydra.yaml", 13): "oauth-prev",
     ("acl-crud.yaml", 8): "login:rec-acl-user",
+    ("acl-crud.yaml", 10): "login:rec-acl-user",
+    ("acl-crud.yaml", 11): "login:rec-acl-user",
+    ("acl-crud.yaml", 15): "login:rec-acl-user",
+    **{("user-and-group-role-acls.yaml", i): "login:rec2-user-g" for i in (7, 9, 13, 15, 17, 19)},
+    **{("user-and-group-role-acls.yaml", i): "login:rec2-user-nog" for i in (11, 23, 25, 28)},
     ("acl-crud.yaml", 19): "login:rec-acl-user",
     ("personal-files-template.yaml", 7): "login:rec2-user-mf",
     ("role-autoapplies-and-teams.yaml", 12): "login:rec2-user-auto",

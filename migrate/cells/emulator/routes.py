@@ -17,6 +17,7 @@ from migrate.cells.emulator import (
     rooms,
     tree,
     users,
+    userspace,
     workspaces,
 )
 from migrate.cells.emulator.answers import Answer, Call
@@ -79,6 +80,7 @@ _TABLE: tuple[tuple[str, str, Handler, str, bool], ...] = (
     ("POST", "/a/acl", _s(acls.search_acls), BEARER, False),
     ("POST", "/a/acl/bulk/delete", _s(acls.bulk_delete), BEARER, True),
     ("POST", "/a/tree/admin/stat", _s(tree.admin_stat), BEARER, False),
+    ("POST", "/a/tree/stats", _s(userspace.tree_stats), BEARER, False),
     ("POST", "/a/tree/admin/list", _s(tree.admin_list), BEARER, False),
     ("POST", "/a/jobs/user", _s(tree.list_jobs), BEARER, False),
     ("PUT", "/a/jobs/user/(?P<job>[^/]+)", _s(tree.put_user_job), BEARER, True),
