@@ -1,0 +1,71 @@
+"""Differ for ACLs: matched by Cells' unique key (node, action, role, workspace)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from migrate.cells.codec import UNRESOLVED_PREFIX
+from migrate.cells.models import ACL
+from migrate.mapping.desired import DesiredAcl, RoleTarget
+from migrate.plan.actions import Action, ActionType, FieldChange, Kind, Stage
+from migrate.plan.resolve import Resolver
+
+Blocked = Mapping[tuple[RoleTarget, str], str]
+"""Role references whose owner is in conflict → why (their ACLs are skipped)."""
+
+
+def acl_key(acl: DesiredAcl, slugs: Mapping[str, str]) -> str:
+    """The natural key shown for an ACL: ``<role>@<workspace>:<node>:<action>``."""
+    where = slugs.get(acl.workspace_uuid, acl.workspace_uuid) or "-"
+    return f"{acl.role.target.value}:{acl.role.key}@{where}:{acl.node.path}:{acl.action}"
+
+
+def diff_acls(
+    desired: tuple[DesiredAcl, ...],
+    live: tuple[ACL, ...],
+    *,
+    resolver: Resolver,
+    slugs: Mapping[str, str],
+    blocked: Blocked,
+) -> list[Action]:
+    """create / update (value) / noop / skip per desired ACL; never a delete.
+
+    Live ACLs that are not desired are left alone: the tool only removes what a run
+    created, and only through rollback. An ACL whose role or node does not exist yet (a
+    group still to create, a folder not indexed yet) cannot exist either: it is a create,
+    resolved when applied.
+    """
+    stored = {a.key: a for a in live}
+    actions = []
+    seen: set[str] = set()
+    for acl in desired:
+        key = acl_key(acl, slugs)
+        if key in seen:
+            continue
+        seen.add(key)
+        role_id = resolver.role_id(acl.role)
+        node = resolver.node_id(acl.node)
+        base = Action(
+            stage=Stage.ACLS,
+            kind=Kind.ACL,
+            key=key,
+            action=ActionType.NOOP,
+            cells_id="|".join((role_id or "?", acl.workspace_uuid, node, acl.action)),
+        )
+        why = blocked.get((acl.role.target, acl.role.key))
+        if why:
+            actions.append(replace(base, action=ActionType.SKIP, reason=why))
+            continue
+        found = None
+        if role_id is not None and not node.startswith(UNRESOLVED_PREFIX):
+            found = stored.get((node, acl.action, role_id, acl.workspace_uuid))
+        if found is None:
+            change = FieldChange(field="value", old=None, new=acl.value)
+            actions.append(replace(base, action=ActionType.CREATE, changes=(change,)))
+        elif found.value != acl.value:
+            change = FieldChange(field="value", old=found.value, new=acl.value)
+            actions.append(replace(base, action=ActionType.UPDATE, changes=(change,)))
+        else:
+            actions.append(base)
+    return actions

@@ -1,0 +1,181 @@
+"""The plan: desired state vs live state → ordered actions (alembic's compare, one differ
+per kind), plus the plan value every renderer, the plan file and apply share."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from migrate.cells.client import CellsClient
+from migrate.legacy.model import Finding, Severity
+from migrate.mapping.desired import DesiredState, RoleTarget
+from migrate.plan.acls import diff_acls
+from migrate.plan.actions import Action, ActionType, Kind, Stage
+from migrate.plan.datasources import diff_datasources
+from migrate.plan.fingerprint import Fingerprint, digest
+from migrate.plan.groups import diff_groups
+from migrate.plan.live import LiveState, read_live
+from migrate.plan.resolve import Resolver
+from migrate.plan.roles import diff_roles
+from migrate.plan.users import diff_users
+from migrate.plan.workspaces import diff_workspaces
+from migrate.progress import NullProgress, Progress
+
+SUMMARY_KEYS = tuple(a.value for a in ActionType)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """Ordered actions (stage, then dependency), the mapping's findings, the fingerprint."""
+
+    actions: tuple[Action, ...]
+    findings: tuple[Finding, ...] = ()
+    fingerprint: Fingerprint = field(default_factory=Fingerprint)
+    stages: tuple[Stage, ...] = ()  # empty: every stage
+    cells_version: str = ""
+
+    def summary(self) -> dict[str, int]:
+        """Count per action type (every type present, zeros included)."""
+        counts = Counter(a.action.value for a in self.actions)
+        return {key: counts.get(key, 0) for key in SUMMARY_KEYS}
+
+    def by_kind(self) -> dict[str, dict[str, int]]:
+        """Count per kind and action type, for the kinds that have actions."""
+        out: dict[str, dict[str, int]] = {}
+        for action in self.actions:
+            row = out.setdefault(action.kind.value, dict.fromkeys(SUMMARY_KEYS, 0))
+            row[action.action.value] += 1
+        return dict(sorted(out.items(), key=lambda kv: Kind(kv[0]).stage.rank))
+
+    @property
+    def has_changes(self) -> bool:
+        """True when Cells is not yet what the legacy install maps to: something to create,
+        update or adopt, or a conflict to resolve (``--detailed-exitcode`` 2)."""
+        return any(a.action.changes_cells or a.action is ActionType.CONFLICT for a in self.actions)
+
+
+def diff_state(
+    desired: DesiredState, live: LiveState, *, stages: Sequence[Stage] = ()
+) -> tuple[Action, ...]:
+    """Every action for ``desired`` against ``live`` (pure: no I/O), sorted by stage and
+    dependency. Never a delete. ``stages`` keeps only those stages' actions."""
+    wanted = set(stages) or set(Stage)
+    folders = dict(live.folders)
+    resolver = Resolver.build(desired, users=live.users, groups=live.groups, folders=folders)
+    users = diff_users(desired.users, live.users, password_digests=dict(live.password_digests))
+    roles = diff_roles(desired.roles, live.roles)
+    blocked = {(RoleTarget.USER, a.key): _blocked(a) for a in users if _is_conflict(a)}
+    blocked |= {(RoleTarget.ROLE, a.key): _blocked(a) for a in roles if _is_conflict(a)}
+    actions: list[Action] = [
+        *diff_datasources(desired.datasources, live.datasources),
+        *diff_groups(desired.groups, live.groups),
+        *roles,
+        *users,
+        *diff_workspaces(desired.workspaces, live.workspaces, folders=folders),
+    ]
+    if Stage.ACLS in wanted:
+        slugs = {w.uuid: w.slug for w in desired.workspaces}
+        actions += diff_acls(
+            desired.acls, live.acls, resolver=resolver, slugs=slugs, blocked=blocked
+        )
+    actions += finding_skips(desired)
+    return tuple(sorted((a for a in actions if a.stage in wanted), key=lambda a: a.sort_key))
+
+
+def _is_conflict(action: Action) -> bool:
+    return action.action is ActionType.CONFLICT
+
+
+def _blocked(action: Action) -> str:
+    return f"{action.kind.value} {action.key!r} is in conflict (see its action); not sent"
+
+
+def finding_skips(desired: DesiredState) -> list[Action]:
+    """A ``skip`` for each legacy object a warning or blocker says is left out.
+
+    An object is left out when a finding names it and no desired object of its kind comes
+    from it (e.g. an ``smb`` workspace, a dangling right, a share).
+    """
+    made: dict[str, set[str]] = {
+        Kind.DATASOURCE.value: {k for d in desired.datasources for k in (d.legacy_key, d.name)},
+        Kind.WORKSPACE.value: {
+            k for w in desired.workspaces for k in (w.legacy_key, w.slug, w.uuid)
+        },
+        Kind.GROUP.value: {k for g in desired.groups for k in (g.legacy_key, g.path)},
+        Kind.ROLE.value: {k for r in desired.roles for k in (r.legacy_key, r.uuid)},
+        Kind.USER.value: {k for u in desired.users for k in (u.legacy_key, u.login)},
+        Kind.ACL.value: {a.legacy_key for a in desired.acls},
+    }
+    out: dict[tuple[str, str], Action] = {}
+    for finding in desired.findings:
+        kind = finding.kind.value
+        if finding.severity is Severity.INFO or finding.key in made.get(kind, ()):
+            continue
+        key = (kind, finding.key)
+        if key in out:
+            previous = out[key]
+            out[key] = replace(previous, reason=f"{previous.reason}; {finding.message}")
+            continue
+        out[key] = Action(
+            stage=Kind(kind).stage,
+            kind=Kind(kind),
+            key=finding.key,
+            action=ActionType.SKIP,
+            reason=finding.message,
+        )
+    return list(out.values())
+
+
+def desired_digest(desired: DesiredState) -> str:
+    """Digest of the desired state (secrets through one-way digests)."""
+    return digest(desired)
+
+
+def live_digest(live: LiveState) -> str:
+    """Digest of what was read from Cells."""
+    return digest(live)
+
+
+def build_plan(
+    desired: DesiredState,
+    client: CellsClient,
+    *,
+    stages: Sequence[Stage] = (),
+    progress: Progress | None = None,
+    inputs_digest: str = "",
+    password_digests: Iterable[tuple[str, str]] = (),
+) -> Plan:
+    """Read the live state through ``client`` (read-only) and diff ``desired`` against it.
+
+    ``inputs_digest`` (see :func:`migrate.plan.run.inputs_digest`) makes the fingerprint cover
+    the inventory and the mapping rules too. Raises ``CellsError`` when Cells cannot be read.
+    """
+    live = read_live(
+        client,
+        desired,
+        stages=stages,
+        progress=progress or NullProgress(),
+        password_digests=password_digests,
+    )
+    return plan_from_live(desired, live, stages=stages, inputs_digest=inputs_digest)
+
+
+def plan_from_live(
+    desired: DesiredState,
+    live: LiveState,
+    *,
+    stages: Sequence[Stage] = (),
+    inputs_digest: str = "",
+) -> Plan:
+    """The plan for an already-read live state (pure)."""
+    fingerprint = Fingerprint(
+        inputs=inputs_digest, desired=desired_digest(desired), live=live_digest(live)
+    )
+    return Plan(
+        actions=diff_state(desired, live, stages=stages),
+        findings=desired.findings,
+        fingerprint=fingerprint,
+        stages=tuple(sorted(set(stages), key=lambda s: s.rank)),
+        cells_version=live.version,
+    )

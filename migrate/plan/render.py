@@ -1,0 +1,138 @@
+"""Plan renderers: text (in the spirit of ``terraform plan``), Markdown, JSON.
+
+They take a value and a text stream (STYLE.md 2.4); none prints on its own. No secret can
+reach them: actions only hold markers for sensitive fields (``plan.actions``).
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import TextIO
+
+from migrate.legacy.model import Severity
+from migrate.plan.actions import NONE_SHOWN, Action, ActionType, FieldChange
+from migrate.plan.diff import Plan
+from migrate.reports import finding_to_json, sorted_findings
+
+PLAN_SCHEMA = "cells-migrate/plan/1"
+_VERBS = {
+    ActionType.CREATE: "to create",
+    ActionType.UPDATE: "to update",
+    ActionType.ADOPT: "to adopt",
+    ActionType.CONFLICT: "in conflict",
+    ActionType.SKIP: "skipped",
+    ActionType.NOOP: "unchanged",
+}
+
+
+def plan_to_json(plan: Plan) -> dict[str, object]:
+    """The ``cells-migrate/plan/1`` document (DESIGN.md, machine-readable output)."""
+    return {
+        "schema": PLAN_SCHEMA,
+        "schema_version": 1,
+        "fingerprint": plan.fingerprint.value,
+        "fingerprint_parts": plan.fingerprint.to_json(),
+        "cells_version": plan.cells_version,
+        "stages": [s.value for s in plan.stages],
+        "summary": plan.summary(),
+        "by_kind": plan.by_kind(),
+        "actions": [a.to_json() for a in plan.actions],
+        "findings": [finding_to_json(f) for f in sorted_findings(plan.findings)],
+    }
+
+
+def _value(value: str | None) -> str:
+    return NONE_SHOWN if value is None else f'"{value}"'
+
+
+def _change_text(change: FieldChange, action: ActionType) -> str:
+    if change.sensitive:
+        return f"{change.field}: {change.new}"
+    if action is ActionType.CREATE:
+        return f"{change.field}: {_value(change.new)}"
+    return f"{change.field}: {_value(change.old)} → {_value(change.new)}"
+
+
+def _summary_line(counts: dict[str, int]) -> str:
+    parts = [f"{counts.get(a.value, 0)} {verb}" for a, verb in _VERBS.items()]
+    return ", ".join(parts)
+
+
+def render_text(plan: Plan, out: TextIO) -> None:
+    """Terraform-style text: a symbol per action, field diffs, a summary per kind and total.
+
+    Unchanged objects are counted, not listed.
+    """
+    version = f" {plan.cells_version}" if plan.cells_version else ""
+    out.write(f"cells-migrate plan against Cells{version}\n")
+    out.write(f"fingerprint {plan.fingerprint.value}\n")
+    out.write("symbols: + create  ~ update  & adopt  ! conflict  - skip\n")
+    for stage, group in groupby(plan.actions, key=lambda a: a.stage):
+        actions = list(group)
+        shown = [a for a in actions if a.action is not ActionType.NOOP]
+        unchanged = len(actions) - len(shown)
+        out.write(f"\n{stage.value}:\n")
+        for action in shown:
+            _write_action(action, out)
+        if unchanged:
+            out.write(f"  = {unchanged} unchanged\n")
+    blockers = [f for f in plan.findings if f.severity is Severity.BLOCKER]
+    if blockers:
+        out.write(f"\n{len(blockers)} blocker finding(s) (run `cells-migrate check`):\n")
+        for f in sorted_findings(tuple(blockers)):
+            out.write(f"  [blocker] {f.kind.value}:{f.key}: {f.message}\n")
+    out.write("\nby kind:\n")
+    for kind, counts in plan.by_kind().items():
+        out.write(f"  {kind:<11} {_summary_line(counts)}\n")
+    out.write(f"\nPlan: {_summary_line(plan.summary())}.\n")
+    if not plan.has_changes:
+        out.write("No changes. Cells matches the legacy install.\n")
+
+
+def _write_action(action: Action, out: TextIO) -> None:
+    out.write(f"  {action.action.symbol} {action.kind.value} {action.key}")
+    if action.action in (ActionType.CONFLICT, ActionType.SKIP, ActionType.ADOPT):
+        out.write(f"  ({action.action.value})")
+    out.write("\n")
+    for change in action.changes:
+        out.write(f"      {_change_text(change, action.action)}\n")
+    if action.reason:
+        out.write(f"      # {action.reason}\n")
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(plan: Plan, out: TextIO) -> None:
+    """Markdown for a change-review ticket: summary table, then changes per stage."""
+    out.write("# cells-migrate plan\n\n")
+    version = plan.cells_version or "unknown"
+    out.write(f"- Cells version: {version}\n- Fingerprint: `{plan.fingerprint.value}`\n")
+    if plan.stages:
+        out.write(f"- Stages: {', '.join(s.value for s in plan.stages)}\n")
+    out.write("\n## Summary\n\n| kind | " + " | ".join(a.value for a in _VERBS) + " |\n")
+    out.write("|---" * (len(_VERBS) + 1) + "|\n")
+    rows = [*plan.by_kind().items(), ("**total**", plan.summary())]
+    for kind, counts in rows:
+        out.write(f"| {kind} | " + " | ".join(str(counts[a.value]) for a in _VERBS) + " |\n")
+    for stage, group in groupby(plan.actions, key=lambda a: a.stage):
+        shown = [a for a in group if a.action is not ActionType.NOOP]
+        if not shown:
+            continue
+        out.write(
+            f"\n## {stage.value}\n\n| | kind | key | changes | note |\n|---|---|---|---|---|\n"
+        )
+        for a in shown:
+            changes = "<br>".join(_md(_change_text(c, a.action)) for c in a.changes)
+            out.write(
+                f"| `{a.action.symbol}` {a.action.value} | {a.kind.value} | `{_md(a.key)}` "
+                f"| {changes} | {_md(a.reason)} |\n"
+            )
+    findings = sorted_findings(plan.findings)
+    if findings:
+        out.write("\n## Findings\n\n")
+        for f in findings:
+            out.write(f"- **{f.severity.value}** {f.kind.value} `{_md(f.key)}`: {_md(f.message)}\n")
+    if not plan.has_changes:
+        out.write("\nNo changes: Cells matches the legacy install.\n")

@@ -1,0 +1,85 @@
+"""What ``cells-migrate plan`` does, as one function the command calls: config → inventory
+→ desired state → plan against the live Cells (through a read-only client)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from migrate.cells.client import CellsClient
+from migrate.config import Config
+from migrate.legacy.bootstrap import discover_install
+from migrate.legacy.model import Inventory
+from migrate.legacy.reader import read_install
+from migrate.mapping import DesiredState, MappingRules, PasswordStrategy, map_inventory
+from migrate.plan.actions import Stage
+from migrate.plan.diff import Plan, build_plan
+from migrate.plan.fingerprint import digest
+from migrate.progress import NullProgress, Progress
+from migrate.rulesfile import load_rules
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DesiredInputs:
+    """The legacy inventory, the rules and the desired state they map to."""
+
+    inventory: Inventory
+    rules: MappingRules
+    desired: DesiredState
+
+    @property
+    def digest(self) -> str:
+        """Digest of the inventory and the rules (the fingerprint's ``inputs`` part)."""
+        return inputs_digest(self.inventory, self.rules)
+
+
+def inputs_digest(inventory: Inventory, rules: MappingRules) -> str:
+    """Digest of the legacy inventory and the mapping rules (secrets by one-way digest)."""
+    return digest(inventory, rules)
+
+
+def desired_for_config(config: Config, *, progress: Progress | None = None) -> DesiredInputs:
+    """Read the legacy install and map it with the configured rules and password strategy.
+
+    Raises ``LegacyError`` (install unreadable) or ``ConfigError`` (mapping files invalid).
+    """
+    inventory = read_install(config.legacy, progress=progress or NullProgress())
+    install = discover_install(config.legacy)
+    rules = load_rules(
+        config.mapping.files,
+        path_rewrite=[(r.source, r.target) for r in config.legacy.path_rewrite],
+        path_variables=install.substitutions(),
+    )
+    strategy = PasswordStrategy(config.passwords.strategy.value)
+    desired = map_inventory(inventory, rules, password_strategy=strategy)
+    return DesiredInputs(inventory=inventory, rules=rules, desired=desired)
+
+
+def plan_for_config(
+    config: Config,
+    *,
+    stages: Sequence[Stage] = (),
+    progress: Progress | None = None,
+    client: CellsClient | None = None,
+) -> Plan:
+    """The plan ``cells-migrate plan -c CFG`` shows (and ``apply`` recomputes to check a
+    saved plan with ``check_fresh``).
+
+    Opens its own read-only client unless one is given (it must be read-only: a plan never
+    writes). Raises ``LegacyError``, ``ConfigError`` or ``CellsError``.
+    """
+    progress = progress or NullProgress()
+    inputs = desired_for_config(config, progress=progress)
+    if client is not None:
+        if not client.read_only:
+            log.warning("plan: the given Cells client is not read-only; it is used read-only")
+        return build_plan(
+            inputs.desired, client, stages=stages, progress=progress, inputs_digest=inputs.digest
+        )
+    with CellsClient(config.cells, read_only=True) as own:
+        return build_plan(
+            inputs.desired, own, stages=stages, progress=progress, inputs_digest=inputs.digest
+        )
