@@ -411,3 +411,21 @@ def test_same_seed_and_requests_give_the_same_state(clock: FakeClock, tmp_path: 
     first, second = run(), run()
     assert first == second
     assert [u["Login"] for u in first["users"]] == ["admin", "amy", "pydio.anon.user", "zed"]  # type: ignore[index]
+
+
+def test_data_dir_gives_common_files_content_without_writing(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    (tmp_path / "pydiods1" / "projects").mkdir(parents=True)
+    (tmp_path / "pydiods1" / "projects" / "a.txt").write_text("a")
+    before = _listing(tmp_path)
+    with EmulatorServer(EmulatorConfig(data_dir=str(tmp_path)), clock=clock) as emu:
+        http = requests.Session()
+        http.headers.update(_bearer(emu.mint_pat("admin")))
+        stats = http.post(
+            f"{emu.url}/a/tree/stats",
+            json={"NodePaths": ["common-files/projects/a.txt"]},
+            timeout=5,
+        ).json()
+    assert [n["Path"] for n in stats["Nodes"]] == ["common-files/projects/a.txt"]
+    assert _listing(tmp_path) == before

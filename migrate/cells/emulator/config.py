@@ -29,6 +29,7 @@ class EmulatorConfig:
     index_delay_s: float = 0.5
     missing_ds_stat_delay_s: float = 0.0
     autoapply_cache_s: float = 0.0
+    data_dir: str | None = None  # folders of the default datasources (indexed, never written)
     seed: int | None = None
     version: str = "3.0.9"
     forbid_writes: bool = False

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 from migrate.cells.emulator import workspaces
 from migrate.cells.emulator.answers import JSON
-from migrate.cells.emulator.datasources import add_root
+from migrate.cells.emulator.datasources import add_root, apply_index, walk
 from migrate.cells.emulator.fixtures import (
     DEFAULT_DATASOURCES,
     DEFAULT_ROLES,
@@ -42,9 +44,14 @@ def seed(store: Store) -> None:
 
 
 def _seed_datasources(store: Store) -> None:
-    """pydiods1, personal, cellsdata (structured) and thumbnails, versions (flat)."""
+    """pydiods1, personal, cellsdata (structured) and thumbnails, versions (flat).
+
+    With ``EmulatorConfig.data_dir``, an existing ``<data_dir>/<name>`` folder is indexed
+    (read-only) so that e.g. common-files has content; otherwise the roots are empty.
+    """
+    base = store.config.data_dir or SERVICES_ONLY_DATA_DIR
     for index, (name, flat) in enumerate(DEFAULT_DATASOURCES):
-        folder = f"{SERVICES_ONLY_DATA_DIR}/{name}"
+        folder = f"{base.rstrip('/')}/{name}"
         body: JSON = {
             "Name": name,
             "StorageType": "LOCAL",
@@ -56,15 +63,18 @@ def _seed_datasources(store: Store) -> None:
             "ApiKey": store.new_hex(16),
             "ApiSecret": store.new_uuid(),
         }
-        store.t.datasources[name] = DataSource(
+        ds = DataSource(
             name=name,
             body=body,
-            folder="",
+            folder=folder if store.config.data_dir else "",
             structured=not flat,
             objects_service="local1",
             indexed=True,
         )
+        store.t.datasources[name] = ds
         add_root(store, name, size=22 * (index + 1))
+        if ds.folder and not flat and os.path.isdir(ds.folder):
+            apply_index(store, ds, walk(ds.folder))
 
 
 def _seed_workspaces(store: Store) -> None:
