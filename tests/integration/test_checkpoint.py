@@ -312,3 +312,36 @@ def test_times_are_utc_whatever_zone_comes_in(url: str) -> None:
         run = db.start_run(command="apply", holder=ME)
     assert run.started_at == zoned
     assert run.started_at.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://cm:pa55word@127.0.0.1:1/state?connect_timeout=5",
+        "mysql+pymysql://cm:pa55word@127.0.0.1:1/state?connect_timeout=5",
+    ],
+    ids=["postgresql", "mariadb"],
+)
+def test_unreachable_server_is_a_checkpoint_error_without_password(url: str, clock: Clock) -> None:
+    with pytest.raises(CheckpointError) as caught:
+        CheckpointDB.open(url, now=clock)
+    text = str(caught.value)
+    assert "pa55word" not in text
+    assert text.startswith("cannot open the schema in the state DB ")
+    assert "cm:***@127.0.0.1:1/state" in text
+
+
+def test_missing_sqlite_file_is_not_created_when_only_reading(tmp_path: Path) -> None:
+    path = tmp_path / "none.db"
+    with pytest.raises(CheckpointError, match="no state DB at sqlite:///"):
+        CheckpointDB.open(f"sqlite:///{path}", now=Clock(), create=False)
+    assert not path.exists()
+
+
+def test_sqlite_state_db_runs_in_wal_mode(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wal.db'}"
+    CheckpointDB.open(url, now=Clock()).close()
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
