@@ -91,7 +91,7 @@ _SYMBOLS = {
     ActionType.NOOP: "=",
     ActionType.ADOPT: "&",
     ActionType.CONFLICT: "!",
-    ActionType.SKIP: "-",
+    ActionType.SKIP: "x",
 }
 
 
