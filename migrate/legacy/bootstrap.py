@@ -216,9 +216,19 @@ def assemble_install(legacy: LegacyConfig, read_text: ReadText) -> LegacyInstall
     )
 
 
+# Stock files run code we do not evaluate on every request (timezone set-up, the plugin
+# repositories loader `if ($plugins !== false) …`): reporting it on every run would hide the
+# warnings that matter, so these go to the debug log only.
+_ROUTINE: Final = ("statement not evaluated", "if condition not known")
+
+
 def _php(ctx: _Context, text: str, name: str) -> PhpConfig:
     conf = evaluate(text, file_path=f"{ctx.conf}/{name}", constants=ctx.constants)
-    ctx.warnings.extend(f"conf/{name} {w}" for w in conf.warnings if "not evaluated" not in str(w))
+    for warning in conf.warnings:
+        if any(routine in warning.message for routine in _ROUTINE):
+            log.debug("conf/%s %s", name, warning)
+        else:
+            ctx.warnings.append(f"conf/{name} {warning}")
     return conf
 
 

@@ -181,6 +181,7 @@ def test_legacy_bootstrap_plugins_php_wins_4x_serial() -> None:
     found = install(files, install_path="/var/www/ajaxplorer")
     assert found.drivers_from == "conf/bootstrap_plugins.php"
     assert (found.conf.plugin, found.auth.plugin) == ("conf.serial", "auth.serial")
+    assert found.warnings == ()
     assert found.conf.database is None
     assert found.serial == SerialFiles(
         repositories_file="/var/www/ajaxplorer/data/plugins/conf.serial/repo.ser",
@@ -236,6 +237,7 @@ def test_64_serial_bootstrap_json() -> None:
     assert (found.conf.plugin, found.auth.plugin) == ("conf.serial", "auth.serial")
     assert found.case_sensitive is False
     assert found.version == "6.4.2"
+    assert found.warnings == ()  # the stock plugin-repositories loader is routine, not reported
     assert found.serial == SerialFiles(
         repositories_file=f"{ROOT}/data/plugins/conf.serial/repo.ser",
         roles_file=f"{ROOT}/data/plugins/auth.serial/roles.ser",
