@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
+    check = sub.add_parser(
+        "check", help="preflight: legacy readable, mapping, Cells reachable, auth, version"
+    )
+    _add_config(check)
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+
     inventory = sub.add_parser(
         "inventory", help="what the legacy install holds: counts and findings"
     )
@@ -130,6 +136,7 @@ def _config(args: argparse.Namespace, env: Mapping[str, str]) -> Config:
 
 def _dispatch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     handlers: dict[str, Callable[[argparse.Namespace, Mapping[str, str], TextIO, TextIO], int]] = {
+        "check": _check,
         "inventory": _inventory,
         "emulator": _emulator,
     }
@@ -144,6 +151,16 @@ def _inventory(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, er
     else:
         report.render_text(out)
     return 0
+
+
+def _check(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    report = commands.check(_config(args, env), progress=_progress(err, args.quiet))
+    if args.json:
+        json.dump(report.to_json(), out, indent=2)
+        out.write("\n")
+    else:
+        report.render_text(out)
+    return 0 if report.ok else 1
 
 
 def _emulator(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:

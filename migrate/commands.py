@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from migrate.config import Config
 from migrate.legacy.reader import read_install
+from migrate.preflight import CheckReport, run_checks
 from migrate.progress import NullProgress, Progress
 from migrate.reports import InventoryReport
 
@@ -25,6 +26,12 @@ def inventory(config: Config, *, progress: Progress | None = None) -> InventoryR
     return InventoryReport(
         inventory=read_install(config.legacy, progress=progress or NullProgress())
     )
+
+
+def check(config: Config, *, progress: Progress | None = None) -> CheckReport:
+    """Preflight: every check runs, the report lists all that must be fixed (never raises
+    for a failed check; ``report.ok`` is False then)."""
+    return run_checks(config, progress=progress or NullProgress())
 
 
 def emulator(
