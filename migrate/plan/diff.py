@@ -169,7 +169,7 @@ def plan_from_live(
     inputs_digest: str = "",
 ) -> Plan:
     """The plan for an already-read live state (pure)."""
-    fingerprint = Fingerprint(
+    fingerprint = Fingerprint.of(
         inputs=inputs_digest, desired=desired_digest(desired), live=live_digest(live)
     )
     return Plan(

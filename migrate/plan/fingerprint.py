@@ -36,6 +36,11 @@ class Fingerprint:
     desired: str = ""
     live: str = ""
 
+    @classmethod
+    def of(cls, *, inputs: str, desired: str, live: str) -> Fingerprint:
+        """Build from the three part digests (the constructor, by name)."""
+        return cls(inputs=inputs, desired=desired, live=live)
+
     @property
     def value(self) -> str:
         """``sha256:<hex>`` over the three parts."""

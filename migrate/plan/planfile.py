@@ -58,7 +58,7 @@ def _plan(data: dict[str, object]) -> Plan:
     parts = data.get("fingerprint_parts")
     if not isinstance(parts, dict):
         raise ValueError("fingerprint_parts missing")
-    fingerprint = Fingerprint(
+    fingerprint = Fingerprint.of(
         inputs=str(parts.get("inputs", "")),
         desired=str(parts.get("desired", "")),
         live=str(parts.get("live", "")),
