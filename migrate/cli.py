@@ -21,6 +21,7 @@ from migrate import __version__, commands
 from migrate.config import Config, load_config
 from migrate.errors import MigrateError
 from migrate.logsetup import setup_logging
+from migrate.plan import Stage, plan_to_json, render_markdown, render_text, write_plan_file
 from migrate.progress import LogProgress, NullProgress, Progress, TqdmProgress
 
 if TYPE_CHECKING:
@@ -75,6 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(inventory)
     inventory.add_argument("--json", action="store_true", help="machine-readable output")
 
+    plan = sub.add_parser("plan", help="dry-run diff against the live Cells (never writes)")
+    _add_config(plan)
+    plan.add_argument("--out", type=Path, metavar="PLAN", help="save the plan to this file")
+    plan.add_argument(
+        "--format", choices=("text", "json", "markdown"), default="text", help="output format"
+    )
+    _add_stages(plan)
+    plan.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 0 when nothing would change, 2 when something would",
+    )
+
     emulator = sub.add_parser("emulator", help="run the local Cells API emulator")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8080)
@@ -89,6 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_config(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-c", "--config", type=Path, required=True, metavar="CFG", help="configuration file"
+    )
+
+
+def _add_stages(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stage",
+        action="append",
+        default=[],
+        choices=[stage.value for stage in Stage],
+        metavar="S",
+        help="only this stage (repeatable): " + ", ".join(stage.value for stage in Stage),
     )
 
 
@@ -138,6 +163,7 @@ def _dispatch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err
     handlers: dict[str, Callable[[argparse.Namespace, Mapping[str, str], TextIO, TextIO], int]] = {
         "check": _check,
         "inventory": _inventory,
+        "plan": _plan,
         "emulator": _emulator,
     }
     return handlers[args.command](args, env, out, err)
@@ -161,6 +187,22 @@ def _check(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: T
     else:
         report.render_text(out)
     return 0 if report.ok else 1
+
+
+def _plan(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    stages = [Stage(s) for s in args.stage]
+    plan = commands.plan(_config(args, env), stages=stages, progress=_progress(err, args.quiet))
+    if args.out is not None:
+        write_plan_file(plan, args.out)
+        log.info("plan saved to %s", args.out)
+    if args.format == "json":
+        json.dump(plan_to_json(plan), out, indent=2)
+        out.write("\n")
+    elif args.format == "markdown":
+        render_markdown(plan, out)
+    else:
+        render_text(plan, out)
+    return 2 if args.detailed_exitcode and plan.has_changes else 0
 
 
 def _emulator(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:

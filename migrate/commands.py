@@ -6,10 +6,11 @@ Nothing here prints or exits: ``cli`` writes results and maps errors to exit cod
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from migrate.config import Config
 from migrate.legacy.reader import read_install
+from migrate.plan import Plan, Stage, plan_for_config
 from migrate.preflight import CheckReport, run_checks
 from migrate.progress import NullProgress, Progress
 from migrate.reports import InventoryReport
@@ -32,6 +33,11 @@ def check(config: Config, *, progress: Progress | None = None) -> CheckReport:
     """Preflight: every check runs, the report lists all that must be fixed (never raises
     for a failed check; ``report.ok`` is False then)."""
     return run_checks(config, progress=progress or NullProgress())
+
+
+def plan(config: Config, *, stages: Sequence[Stage] = (), progress: Progress | None = None) -> Plan:
+    """The dry-run diff of the desired state against the live Cells (read-only client)."""
+    return plan_for_config(config, stages=stages, progress=progress or NullProgress())
 
 
 def emulator(
