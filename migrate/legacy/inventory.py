@@ -289,7 +289,8 @@ class InventoryBuilder:
             roles=tuple(sorted(self._roles.values(), key=lambda r: r.role_id)),
             workspaces=tuple(sorted(workspaces, key=lambda w: w.workspace_id)),
             shares=tuple(sorted(shares, key=lambda s: s.share_id)),
-            findings=tuple(sorted(self.findings, key=_finding_order)),
+            # One record can hit the same check twice (a bad login on two rows): report it once.
+            findings=tuple(sorted(dict.fromkeys(self.findings), key=_finding_order)),
         )
 
     def _source(self) -> LegacySource:

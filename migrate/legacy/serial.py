@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrate.errors import LegacyError, LegacyFormatError
@@ -124,9 +124,7 @@ def read_inventory_serial(install: LegacyInstall, *, progress: Progress | None =
     if progress is not None:
         progress.finish()
     builder.findings.extend(reader.findings)
-    inventory = builder.build()
-    # the builder reports a bad login once per record; one finding per problem is enough
-    return replace(inventory, findings=tuple(dict.fromkeys(inventory.findings)))
+    return builder.build()
 
 
 def _decode(
