@@ -77,6 +77,55 @@ _UPDATE = (
 )
 
 
+def _rows(batch: dict[int, _Change], stamp: datetime) -> list[dict[str, object]]:
+    return [
+        {
+            "b_id": item_id,
+            "b_status": change.status.value,
+            "b_attempts": change.attempts,
+            "b_error": change.error,
+            "b_cells_id": change.cells_id,
+            "b_after": change.after,
+            "b_seq": change.seq,
+            "b_at": stamp,
+        }
+        for item_id, change in batch.items()
+    ]
+
+
+# MariaDB/MySQL: PyMySQL's executemany sends one round trip per UPDATE (155 ms per 1,000
+# outcomes, near the 5 % budget) but batches an INSERT into one multi-row statement; so the
+# outcomes go to a per-session temporary table and one joined UPDATE applies them. CREATE
+# TEMPORARY TABLE does not end the transaction (MySQL manual, "Statements That Cause an
+# Implicit Commit").
+_MYSQL_STAGED_FROM = 20  # smaller batches: the temporary table costs more than it saves
+_MYSQL_STAGE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS cm_item_outcomes ("
+    "id BIGINT PRIMARY KEY, status VARCHAR(16) NOT NULL, attempts INT NOT NULL, "
+    "last_error VARCHAR(308) NULL, cells_id VARCHAR(255) NULL, after_image LONGTEXT NULL, "
+    "seq BIGINT NULL) CHARACTER SET utf8mb4"
+)
+_MYSQL_INSERT = "INSERT INTO cm_item_outcomes VALUES (%s, %s, %s, %s, %s, %s, %s)"
+_MYSQL_APPLY = (
+    "UPDATE items JOIN cm_item_outcomes o ON items.id = o.id SET "
+    "items.status = o.status, items.attempts = items.attempts + o.attempts, "
+    "items.last_error = o.last_error, items.cells_id = COALESCE(o.cells_id, items.cells_id), "
+    "items.after_image = COALESCE(o.after_image, items.after_image), "
+    "items.seq = COALESCE(o.seq, items.seq), items.updated_at = %s"
+)
+
+
+def _write_mysql(conn: sa.Connection, batch: dict[int, _Change], stamp: datetime) -> None:
+    conn.exec_driver_sql(_MYSQL_STAGE)
+    conn.exec_driver_sql("DELETE FROM cm_item_outcomes")
+    rows = [
+        (item_id, c.status.value, c.attempts, c.error, c.cells_id, c.after, c.seq)
+        for item_id, c in batch.items()
+    ]
+    conn.exec_driver_sql(_MYSQL_INSERT, rows)
+    conn.exec_driver_sql(_MYSQL_APPLY, (stamp,))
+
+
 class ItemWriter:
     """Buffers item outcomes and writes them in batches; thread-safe.
 
@@ -223,23 +272,13 @@ class ItemWriter:
 
     def _write(self, batch: dict[int, _Change], now: datetime) -> bool:
         stamp = to_db_time(now)
-        rows = [
-            {
-                "b_id": item_id,
-                "b_status": change.status.value,
-                "b_attempts": change.attempts,
-                "b_error": change.error,
-                "b_cells_id": change.cells_id,
-                "b_after": change.after,
-                "b_seq": change.seq,
-                "b_at": stamp,
-            }
-            for item_id, change in batch.items()
-        ]
         with self._boundary.guard("record item outcomes"), write_tx(self._engine) as conn:
-            conn.execute(_UPDATE, rows)
+            if conn.dialect.name in ("mysql", "mariadb") and len(batch) >= _MYSQL_STAGED_FROM:
+                _write_mysql(conn, batch, stamp)
+            else:
+                conn.execute(_UPDATE, _rows(batch, stamp))
             ours = lock.beat(conn, run_id=self._run_id, me=self._holder, now=now)
-        log.debug("checkpoint: %d item outcomes written", len(rows))
+        log.debug("checkpoint: %d item outcomes written", len(batch))
         return ours
 
     def _requeue(self, batch: dict[int, _Change]) -> None:

@@ -345,3 +345,42 @@ def test_sqlite_state_db_runs_in_wal_mode(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_large_batches_keep_every_field(db: CheckpointDB) -> None:
+    """Batches of 20+ take MariaDB's staged path; every backend must store the same."""
+    run = db.start_run(command="apply", holder=ME)
+    planned = [
+        PlannedItem(
+            stage="users",
+            kind="user",
+            key=f"u{i}",
+            action=ItemAction.CREATE,
+            cells_id=f"planned-{i}",
+        )
+        for i in range(30)
+    ]
+    ids = db.record_planned(run.id, planned)
+    with db.writer(run.id, holder=ME, batch_size=100) as writer:
+        for n, item_id in enumerate(ids[:10]):
+            writer.mark_failed(item_id, error=f"first try {n}")
+            writer.mark_done(item_id, cells_id=None if n % 2 else f"real-{n}", after={"n": n})
+        for n, item_id in enumerate(ids[10:20]):
+            writer.mark_failed(item_id, error=f"e{n}" + "!" * 400)
+        for item_id in ids[20:]:
+            writer.mark_skipped(item_id, reason="parent failed")
+        assert writer.flushes == 0  # one batch of 30
+    stored = list(db.items(run.id))
+    assert [i.cells_id for i in stored[:10]] == [
+        f"planned-{n}" if n % 2 else f"real-{n}" for n in range(10)
+    ]
+    assert [i.after for i in stored[:10]] == [{"n": n} for n in range(10)]
+    assert [(i.status, i.attempts, i.error) for i in stored[:10]] == [
+        (ItemStatus.DONE, 2, None)
+    ] * 10
+    assert [i.seq for i in stored[:10]] == sorted(i.seq or 0 for i in stored[:10])
+    assert [i.error for i in stored[10:20]] == [f"e{n}" + "!" * 298 + "…" for n in range(10)]
+    assert {(i.status, i.attempts, i.seq) for i in stored[10:20]} == {(ItemStatus.FAILED, 1, None)}
+    assert {(i.status, i.attempts, i.error) for i in stored[20:]} == {
+        (ItemStatus.SKIPPED, 0, "parent failed")
+    }
