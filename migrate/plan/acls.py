@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from migrate.cells.codec import UNRESOLVED_PREFIX
 from migrate.cells.models import ACL
@@ -46,26 +45,31 @@ def diff_acls(
         seen.add(key)
         role_id = resolver.role_id(acl.role)
         node = resolver.node_id(acl.node)
-        base = Action(
-            stage=Stage.ACLS,
-            kind=Kind.ACL,
-            key=key,
-            action=ActionType.NOOP,
-            cells_id="|".join((role_id or "?", acl.workspace_uuid, node, acl.action)),
-        )
+        cells_id = f"{role_id or '?'}|{acl.workspace_uuid}|{node}|{acl.action}"
         why = blocked.get((acl.role.target, acl.role.key))
-        if why:
-            actions.append(replace(base, action=ActionType.SKIP, reason=why))
-            continue
         found = None
         if role_id is not None and not node.startswith(UNRESOLVED_PREFIX):
             found = stored.get((node, acl.action, role_id, acl.workspace_uuid))
-        if found is None:
-            change = FieldChange(field="value", old=None, new=acl.value)
-            actions.append(replace(base, action=ActionType.CREATE, changes=(change,)))
+        changes: tuple[FieldChange, ...] = ()
+        if why:
+            action = ActionType.SKIP
+        elif found is None:
+            action = ActionType.CREATE
+            changes = (FieldChange(field="value", old=None, new=acl.value),)
         elif found.value != acl.value:
-            change = FieldChange(field="value", old=found.value, new=acl.value)
-            actions.append(replace(base, action=ActionType.UPDATE, changes=(change,)))
+            action = ActionType.UPDATE
+            changes = (FieldChange(field="value", old=found.value, new=acl.value),)
         else:
-            actions.append(base)
+            action = ActionType.NOOP
+        actions.append(
+            Action(
+                stage=Stage.ACLS,
+                kind=Kind.ACL,
+                key=key,
+                action=action,
+                changes=changes,
+                reason=why or "",
+                cells_id=cells_id,
+            )
+        )
     return actions

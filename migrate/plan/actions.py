@@ -32,7 +32,10 @@ class Stage(StrEnum):
     @property
     def rank(self) -> int:
         """Position in the run order (0 = first)."""
-        return list(Stage).index(self)
+        return _RANKS[self]
+
+
+_RANKS = {stage: index for index, stage in enumerate(Stage)}
 
 
 class Kind(StrEnum):

@@ -68,7 +68,42 @@ def digest(*values: object) -> str:
     return f"{SCHEME}:{hasher.hexdigest()}"
 
 
+_FIELD_NAMES: dict[type, tuple[bytes, tuple[str, ...]]] = {}
+
+
+def _dataclass_names(cls: type) -> tuple[bytes, tuple[str, ...]] | None:
+    found = _FIELD_NAMES.get(cls)
+    if found is None and is_dataclass(cls):
+        found = _FIELD_NAMES.setdefault(
+            cls, (cls.__name__.encode() + b"{", tuple(f.name for f in fields(cls)))
+        )
+    return found
+
+
 def _feed(h: _Hasher, value: object) -> None:
+    """Stream the canonical form of ``value``; this runs for every object of a plan."""
+    if isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+        h.update(b"s%d:" % len(data) + data)
+        return
+    if isinstance(value, tuple | list):
+        h.update(b"[%d:" % len(value))
+        for item in value:
+            _feed(h, item)
+        h.update(b"]")
+        return
+    names = _dataclass_names(type(value))
+    if names is not None:
+        h.update(names[0])
+        for name in names[1]:
+            h.update(name.encode())
+            _feed(h, getattr(value, name))
+        h.update(b"}")
+        return
+    _feed_scalar(h, value)
+
+
+def _feed_scalar(h: _Hasher, value: object) -> None:
     if value is None:
         h.update(b"N;")
     elif isinstance(value, bool):
@@ -77,28 +112,14 @@ def _feed(h: _Hasher, value: object) -> None:
         _feed(h, value.value)
     elif isinstance(value, int | float):
         h.update(f"n{value!r};".encode())
-    elif isinstance(value, str):
-        data = value.encode("utf-8", "surrogatepass")
-        h.update(b"s%d:" % len(data) + data)
     elif isinstance(value, bytes):
         h.update(b"b%d:" % len(value) + value)
     elif isinstance(value, Secret):
         # The secret's own digest, never the secret: still one-way once combined.
         _feed(h, hashlib.sha256(value.reveal().encode("utf-8")).hexdigest())
-    elif isinstance(value, tuple | list):
-        h.update(b"[%d:" % len(value))
-        for item in value:
-            _feed(h, item)
-        h.update(b"]")
     elif isinstance(value, frozenset | set):
         _feed(h, sorted(digest(v) for v in value))
     elif isinstance(value, dict):
         _feed(h, sorted((digest(k), digest(v)) for k, v in value.items()))
-    elif is_dataclass(value) and not isinstance(value, type):
-        h.update(type(value).__name__.encode() + b"{")
-        for f in fields(value):
-            _feed(h, f.name)
-            _feed(h, getattr(value, f.name))
-        h.update(b"}")
     else:
         _feed(h, repr(value))
