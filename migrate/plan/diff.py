@@ -56,14 +56,24 @@ class Plan:
 
 
 def diff_state(
-    desired: DesiredState, live: LiveState, *, stages: Sequence[Stage] = ()
+    desired: DesiredState,
+    live: LiveState,
+    *,
+    stages: Sequence[Stage] = (),
+    tool_login: str | None = None,
 ) -> tuple[Action, ...]:
     """Every action for ``desired`` against ``live`` (pure: no I/O), sorted by stage and
-    dependency. Never a delete. ``stages`` keeps only those stages' actions."""
+    dependency. Never a delete. ``stages`` keeps only those stages' actions; the user
+    ``tool_login`` (the account the tool uses) is never modified."""
     wanted = set(stages) or set(Stage)
     folders = dict(live.folders)
     resolver = Resolver.build(desired, users=live.users, groups=live.groups, folders=folders)
-    users = diff_users(desired.users, live.users, password_digests=dict(live.password_digests))
+    users = diff_users(
+        desired.users,
+        live.users,
+        password_digests=dict(live.password_digests),
+        tool_login=tool_login,
+    )
     roles = diff_roles(desired.roles, live.roles)
     blocked = {(RoleTarget.USER, a.key): _blocked(a) for a in users if _is_conflict(a)}
     blocked |= {(RoleTarget.ROLE, a.key): _blocked(a) for a in roles if _is_conflict(a)}
@@ -145,11 +155,14 @@ def build_plan(
     progress: Progress | None = None,
     inputs_digest: str = "",
     password_digests: Iterable[tuple[str, str]] = (),
+    tool_login: str | None = None,
 ) -> Plan:
     """Read the live state through ``client`` (read-only) and diff ``desired`` against it.
 
     ``inputs_digest`` (see :func:`migrate.plan.run.inputs_digest`) makes the fingerprint cover
-    the inventory and the mapping rules too. Raises ``CellsError`` when Cells cannot be read.
+    the inventory and the mapping rules too; ``password_digests`` (login → digest of the hash
+    in Cells' user table) lets changed hashes show; ``tool_login`` is the account the tool
+    logs in with (never modified). Raises ``CellsError`` when Cells cannot be read.
     """
     live = read_live(
         client,
@@ -158,7 +171,9 @@ def build_plan(
         progress=progress or NullProgress(),
         password_digests=password_digests,
     )
-    return plan_from_live(desired, live, stages=stages, inputs_digest=inputs_digest)
+    return plan_from_live(
+        desired, live, stages=stages, inputs_digest=inputs_digest, tool_login=tool_login
+    )
 
 
 def plan_from_live(
@@ -167,13 +182,14 @@ def plan_from_live(
     *,
     stages: Sequence[Stage] = (),
     inputs_digest: str = "",
+    tool_login: str | None = None,
 ) -> Plan:
     """The plan for an already-read live state (pure)."""
     fingerprint = Fingerprint.of(
         inputs=inputs_digest, desired=desired_digest(desired), live=live_digest(live)
     )
     return Plan(
-        actions=diff_state(desired, live, stages=stages),
+        actions=diff_state(desired, live, stages=stages, tool_login=tool_login),
         findings=desired.findings,
         fingerprint=fingerprint,
         stages=tuple(sorted(set(stages), key=lambda s: s.rank)),

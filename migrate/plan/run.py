@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from migrate.cells.client import CellsClient
-from migrate.config import Config
+from migrate.config import AuthMethod, Config
 from migrate.legacy.bootstrap import discover_install
 from migrate.legacy.model import Inventory
 from migrate.legacy.reader import read_install
@@ -73,13 +73,28 @@ def plan_for_config(
     """
     progress = progress or NullProgress()
     inputs = desired_for_config(config, progress=progress)
+    # The account the tool logs in with is never modified; known for password auth only
+    # (a PAT does not name its user).
+    tool_login = (
+        config.cells.auth.login if config.cells.auth.method is AuthMethod.PASSWORD else None
+    )
     if client is not None:
         if not client.read_only:
             log.warning("plan: the given Cells client is not read-only; it is used read-only")
         return build_plan(
-            inputs.desired, client, stages=stages, progress=progress, inputs_digest=inputs.digest
+            inputs.desired,
+            client,
+            stages=stages,
+            progress=progress,
+            inputs_digest=inputs.digest,
+            tool_login=tool_login,
         )
     with CellsClient(config.cells, read_only=True) as own:
         return build_plan(
-            inputs.desired, own, stages=stages, progress=progress, inputs_digest=inputs.digest
+            inputs.desired,
+            own,
+            stages=stages,
+            progress=progress,
+            inputs_digest=inputs.digest,
+            tool_login=tool_login,
         )

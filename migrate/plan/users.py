@@ -20,16 +20,32 @@ def diff_users(
     live: tuple[User, ...],
     *,
     password_digests: Mapping[str, str] | None = None,
+    tool_login: str | None = None,
 ) -> list[Action]:
     """create / update / noop / adopt / conflict per desired user.
 
     ``password_digests`` (login → digest of the hash Cells stores, when the caller could
     read it) lets a changed legacy hash show as "(sensitive value changed)"; without it a
-    password cannot be compared (Cells never returns it).
+    password cannot be compared (Cells never returns it). The account the tool logs in
+    with (``tool_login``) is never modified (DESIGN.md "Passwords": a legacy ``admin`` must
+    not lock out the Cells admin): it is skipped when it exists.
     """
     by_login = {u.login: u for u in live}
     digests = password_digests or {}
-    return [_diff_user(user, by_login.get(user.login), digests) for user in desired]
+    actions = []
+    for user in desired:
+        found = by_login.get(user.login)
+        action = _diff_user(user, found, digests)
+        if found is not None and user.login == tool_login:
+            action = replace(
+                action,
+                action=ActionType.SKIP,
+                changes=(),
+                cells_id=found.uuid,
+                reason="this is the account cells-migrate logs in with; it is never modified",
+            )
+        actions.append(action)
+    return actions
 
 
 def _desired_digest(user: DesiredUser) -> str | None:

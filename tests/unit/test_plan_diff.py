@@ -272,3 +272,18 @@ def test_inverse_of_create_and_update() -> None:
     assert undo.changes[0].new is None
     assert replace(update, action=ActionType.NOOP, changes=()).inverse() is None
     assert Action.from_json(update.to_json()) == update
+
+
+def test_the_tools_own_account_is_never_modified() -> None:
+    admin = replace(_ada(), uuid="u-admin", login="admin", profile="admin", legacy_key="admin")
+    live = LiveState(
+        users=(_live_ada(login="admin", uuid="cells-admin", attributes=(("profile", "admin"),)),)
+    )
+    action = _one(
+        diff_state(DesiredState(users=(admin,)), live, tool_login="admin"), Kind.USER, "admin"
+    )
+    assert action.action is ActionType.SKIP
+    assert action.changes == ()
+    assert "logs in with" in action.reason
+    other = _one(diff_state(DesiredState(users=(admin,)), live), Kind.USER, "admin")
+    assert other.action is ActionType.ADOPT
