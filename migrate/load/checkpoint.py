@@ -38,18 +38,17 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from migrate.errors import CheckpointError, RunLockedError
+from migrate.load import checkpoint_queries as queries
 from migrate.load import lock
 from migrate.load.checkpoint_records import (
     STATUS_SCHEMA,
     ItemRecord,
     PlannedItem,
     RunInfo,
-    item_record,
     run_info,
     status_entry,
 )
 from migrate.load.checkpoint_schema import (
-    CHANGING_ACTIONS,
     Boundary,
     ItemStatus,
     JsonValue,
@@ -87,10 +86,6 @@ log = logging.getLogger(__name__)
 
 PAGE = 1000  # rows per keyset page when walking items; rows per INSERT batch
 _RESUMABLE = (ItemStatus.PENDING, ItemStatus.FAILED, ItemStatus.SKIPPED)
-
-
-class _LostRace(Exception):
-    """Another process changed the lock row between our read and our compare-and-set."""
 
 
 class CheckpointDB:
@@ -215,40 +210,14 @@ class CheckpointDB:
     def _acquire(
         self, me: LockHolder, make_run: Callable[[sa.Connection], int], action: str
     ) -> int:
-        # Compare-and-set on the lock row; a lost race re-reads and usually refuses.
-        for _ in range(3):
-            try:
-                with self._boundary.guard(action), write_tx(self._engine) as conn:
-                    state = lock.read_lock(conn)
-                    gone = not state.free and lock.holder_gone(state, me, self._is_alive)
-                    if not state.free and not gone:
-                        raise lock.locked_error(state, me, self.shown_url)
-                    if gone:
-                        self._interrupt(conn, state)
-                    run_id = make_run(conn)
-                    now = self._now()
-                    if lock.compare_and_set(conn, expected=state, run_id=run_id, me=me, now=now):
-                        return run_id
-                    raise _LostRace  # rolls our run row back; look again
-            except _LostRace:
-                continue
-        raise RunLockedError(f"could not take the lock of the state DB {self.shown_url}")
-
-    def _interrupt(self, conn: sa.Connection, state: LockState) -> None:
-        holder = state.holder
-        log.warning(
-            "run %s held the lock but its process %s on %s is gone: taking over, "
-            "the run is marked interrupted (resume it with `resume --run %s`)",
-            state.run_id,
-            holder.pid if holder else "?",
-            holder.host if holder else "?",
-            state.run_id,
-            extra={"run_id": state.run_id},
-        )
-        conn.execute(
-            sa.update(runs)
-            .where(runs.c.id == state.run_id, runs.c.status == RunStatus.RUNNING.value)
-            .values(status=RunStatus.INTERRUPTED.value, finished_at=to_db_time(self._now()))
+        return lock.acquire(
+            self._engine,
+            self._boundary,
+            me=me,
+            make_run=make_run,
+            now=self._now,
+            is_alive=self._is_alive,
+            action=action,
         )
 
     def finish_run(
@@ -303,13 +272,7 @@ class CheckpointDB:
         with self._boundary.guard("force-unlock"), write_tx(self._engine) as conn:
             state = lock.read_lock(conn)
             if not state.free and lock.clear(conn, expected=state):
-                self._interrupt(conn, state)
-                log.warning(
-                    "lock of run %s (host %s, pid %s) removed by force",
-                    state.run_id,
-                    state.holder.host if state.holder else "?",
-                    state.holder.pid if state.holder else "?",
-                )
+                lock.mark_interrupted(conn, state, now=self._now(), why="removed by force")
         return state
 
     # -- items -------------------------------------------------------------------------
@@ -379,24 +342,6 @@ class CheckpointDB:
             interval=interval,
         )
 
-    def _walk(
-        self, where: list[sa.ColumnElement[bool]], *, newest_first: bool
-    ) -> Iterator[ItemRecord]:
-        # Keyset pages: no cursor stays open while the caller works (and writes) between rows.
-        key = items.c.seq if newest_first else items.c.id
-        last: int | None = None
-        while True:
-            query = sa.select(items).where(*where)
-            if last is not None:
-                query = query.where(key < last if newest_first else key > last)
-            query = query.order_by(key.desc() if newest_first else key).limit(PAGE)
-            with self._boundary.guard("read items"), self._engine.connect() as conn:
-                page = [item_record(row) for row in conn.execute(query)]
-            yield from page
-            if len(page) < PAGE:
-                return
-            last = page[-1].seq if newest_first else page[-1].id
-
     def resumable_items(self, run_id: int, *, stage: str | None = None) -> Iterator[ItemRecord]:
         """The run's items that are not ``done`` (pending, failed, skipped), in plan order.
 
@@ -406,7 +351,7 @@ class CheckpointDB:
         if stage is not None:
             where.append(items.c.stage == stage)
         # ids grow with plan position inside a run (record_planned inserts in order)
-        return self._walk(where, newest_first=False)
+        return queries.walk_items(self._engine, self._boundary, where, newest_first=False)
 
     def done_items_newest_first(
         self, run_id: int | None = None, *, stage: str | None = None
@@ -417,11 +362,13 @@ class CheckpointDB:
             where.append(items.c.run_id == run_id)
         if stage is not None:
             where.append(items.c.stage == stage)
-        return self._walk(where, newest_first=True)
+        return queries.walk_items(self._engine, self._boundary, where, newest_first=True)
 
     def items(self, run_id: int) -> Iterator[ItemRecord]:
         """Every item of a run in plan order (for reports and the executor's key lookup)."""
-        return self._walk([items.c.run_id == run_id], newest_first=False)
+        return queries.walk_items(
+            self._engine, self._boundary, [items.c.run_id == run_id], newest_first=False
+        )
 
     # -- runs: reading -----------------------------------------------------------------
 
@@ -440,15 +387,7 @@ class CheckpointDB:
 
     def item_counts(self) -> dict[int, dict[str, dict[str, int]]]:
         """Item counts per run, stage and status: ``{run_id: {stage: {status: n}}}``."""
-        query = sa.select(
-            items.c.run_id, items.c.stage, items.c.status, sa.func.count().label("n")
-        ).group_by(items.c.run_id, items.c.stage, items.c.status)
-        counts: dict[int, dict[str, dict[str, int]]] = {}
-        with self._boundary.guard("count items"), self._engine.connect() as conn:
-            for row in conn.execute(query):
-                stage = counts.setdefault(row.run_id, {}).setdefault(row.stage, {})
-                stage[row.status] = int(row.n)
-        return counts
+        return queries.count_items(self._engine, self._boundary)
 
     def status_report(self) -> dict[str, JsonValue]:
         """The ``cells-migrate/status/1`` document of DESIGN.md (runs newest first).
@@ -468,15 +407,5 @@ class CheckpointDB:
         Changing actions are create, update, delete and restore; items already rolled back
         do not count, so after a rollback the previous run becomes the default target.
         """
-        query = (
-            sa.select(sa.func.max(items.c.run_id))
-            .join(runs, runs.c.id == items.c.run_id)
-            .where(
-                items.c.status == ItemStatus.DONE.value,
-                items.c.action.in_([a.value for a in CHANGING_ACTIONS]),
-                runs.c.command != "rollback",
-            )
-        )
-        with self._boundary.guard("find the last run"), self._engine.connect() as conn:
-            run_id = conn.execute(query).scalar()
-        return None if run_id is None else self.get_run(int(run_id))
+        run_id = queries.last_changing_run_id(self._engine, self._boundary)
+        return None if run_id is None else self.get_run(run_id)

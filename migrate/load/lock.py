@@ -13,6 +13,7 @@ chooses which compare-and-set to try; the database decides.
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import socket
 from collections.abc import Callable
@@ -24,11 +25,17 @@ import sqlalchemy as sa
 from migrate.errors import RunLockedError
 from migrate.load.checkpoint_schema import (
     LOCK_ROW_ID,
+    Boundary,
+    Now,
+    RunStatus,
     from_db_time,
     run_lock,
     runs,
     to_db_time,
+    write_tx,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -201,4 +208,62 @@ def locked_error(state: LockState, me: LockHolder, shown_url: str) -> RunLockedE
         )
     return RunLockedError(
         f"the state DB {shown_url} is locked by {who}: {advice}", subject=f"run:{state.run_id}"
+    )
+
+
+class _LostRace(Exception):
+    """Another process changed the lock row between our read and our compare-and-set."""
+
+
+def acquire(
+    engine: sa.Engine,
+    boundary: Boundary,
+    *,
+    me: LockHolder,
+    make_run: Callable[[sa.Connection], int],
+    now: Now,
+    is_alive: Callable[[int], bool],
+    action: str,
+) -> int:
+    """Run ``make_run`` (insert or reopen a run) and take the lock for it, atomically.
+
+    One write transaction: read the row; refuse a live holder (:class:`RunLockedError`);
+    mark a dead same-host holder's run interrupted; compare-and-set the row. A lost race
+    rolls everything back (no run row remains) and looks again.
+    """
+    for _ in range(3):
+        try:
+            with boundary.guard(action), write_tx(engine) as conn:
+                state = read_lock(conn)
+                gone = not state.free and holder_gone(state, me, is_alive)
+                if not state.free and not gone:
+                    raise locked_error(state, me, boundary.shown_url)
+                if gone:
+                    mark_interrupted(conn, state, now=now(), why="its process is gone")
+                run_id = make_run(conn)
+                if compare_and_set(conn, expected=state, run_id=run_id, me=me, now=now()):
+                    return run_id
+                raise _LostRace
+        except _LostRace:
+            continue
+    raise RunLockedError(f"could not take the lock of the state DB {boundary.shown_url}")
+
+
+def mark_interrupted(conn: sa.Connection, state: LockState, *, now: datetime, why: str) -> None:
+    """Log the lock's loss by ``state``'s run and mark that run ``interrupted`` if running."""
+    holder = state.holder
+    log.warning(
+        "run %s (pid %s on %s) lost the lock: %s; the run is marked interrupted "
+        "(resume it with `resume --run %s`)",
+        state.run_id,
+        holder.pid if holder else "?",
+        holder.host if holder else "?",
+        why,
+        state.run_id,
+        extra={"run_id": state.run_id},
+    )
+    conn.execute(
+        sa.update(runs)
+        .where(runs.c.id == state.run_id, runs.c.status == RunStatus.RUNNING.value)
+        .values(status=RunStatus.INTERRUPTED.value, finished_at=to_db_time(now))
     )

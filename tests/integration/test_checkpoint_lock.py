@@ -90,13 +90,16 @@ def test_dead_holder_on_this_host_is_taken_over(
 ) -> None:
     dead = LockHolder(host="box", pid=_dead_pid(), user="ops")
     crashed = db.start_run(command="apply", holder=dead)
-    with caplog.at_level(logging.WARNING, logger="migrate.load.checkpoint"):
+    with caplog.at_level(logging.WARNING, logger="migrate.load.lock"):
         resumed = db.resume_run(crashed.id, holder=HERE)
     assert resumed.status is RunStatus.RUNNING
     assert resumed.pid == os.getpid()
     assert db.lock_state().holder == HERE
     messages = [r.getMessage() for r in caplog.records]
-    assert any(f"process {dead.pid} on box is gone: taking over" in m for m in messages)
+    assert messages == [
+        f"run {crashed.id} (pid {dead.pid} on box) lost the lock: its process is gone; the run "
+        f"is marked interrupted (resume it with `resume --run {crashed.id}`)"
+    ]
 
 
 def test_a_force_unlocked_run_stops_at_its_next_flush_keeping_its_outcomes(

@@ -84,6 +84,7 @@ def test_layer_does_not_import(
                 "migrate.load.checkpoint",
                 "migrate.load.checkpoint_schema",
                 "migrate.load.checkpoint_records",
+                "migrate.load.checkpoint_queries",
                 "migrate.load.checkpoint_writer",
                 "migrate.load.lock",
                 "migrate.load.passwords",
