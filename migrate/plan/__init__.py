@@ -19,11 +19,13 @@ from migrate.plan.live import LiveState, read_live
 from migrate.plan.planfile import check_fresh, read_plan_file, write_plan_file
 from migrate.plan.render import PLAN_SCHEMA, plan_to_json, render_markdown, render_text
 from migrate.plan.run import DesiredInputs, desired_for_config, inputs_digest, plan_for_config
+from migrate.plan.targets import DesiredIndex
 
 __all__ = [
     "PLAN_SCHEMA",
     "Action",
     "ActionType",
+    "DesiredIndex",
     "DesiredInputs",
     "FieldChange",
     "Fingerprint",

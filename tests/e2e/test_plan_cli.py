@@ -23,6 +23,7 @@ from migrate.errors import StalePlanError
 from migrate.plan import (
     PLAN_SCHEMA,
     ActionType,
+    DesiredIndex,
     Stage,
     check_fresh,
     desired_for_config,
@@ -86,6 +87,9 @@ def test_plan_of_an_empty_cells_creates_and_writes_nothing(
     adopted = [(a.kind.value, a.key) for a in plan.actions if a.action is ActionType.ADOPT]
     assert adopted == [("user", "admin")]
     assert plan.has_changes  # --detailed-exitcode: 2
+    # apply finds the object behind every action that writes
+    index = DesiredIndex.build(desired)
+    assert [a for a in plan.actions if a.action.changes_cells and index.get(a) is None] == []
     counts = plan.by_kind()
     assert counts["user"]["create"] + counts["user"]["adopt"] == len(desired.users) > 1
     assert counts["workspace"]["create"] == len(desired.workspaces) > 0

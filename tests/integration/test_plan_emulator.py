@@ -41,6 +41,7 @@ from migrate.mapping.desired import (
 )
 from migrate.plan import (
     ActionType,
+    DesiredIndex,
     Kind,
     Plan,
     Stage,
@@ -198,12 +199,7 @@ def _plan(emu: EmulatorServer, desired: DesiredState, **kw: object) -> Plan:
 
 def _push(client: CellsClient, desired: DesiredState, plan: Plan, stages: set[Stage]) -> int:
     """Write what ``plan`` creates, updates or adopts in ``stages`` (the test's mini-apply)."""
-    by_key: dict[tuple[Kind, str], object] = {}
-    by_key |= {(Kind.DATASOURCE, d.name): d for d in desired.datasources}
-    by_key |= {(Kind.GROUP, g.path): g for g in desired.groups}
-    by_key |= {(Kind.ROLE, r.uuid): r for r in desired.roles}
-    by_key |= {(Kind.USER, u.login): u for u in desired.users}
-    by_key |= {(Kind.WORKSPACE, w.slug): w for w in desired.workspaces}
+    index = DesiredIndex.build(desired)
     folders = {}
     for node in [n for w in desired.workspaces for n in w.root_nodes]:
         if node.kind is NodeKind.FOLDER:
@@ -214,7 +210,7 @@ def _push(client: CellsClient, desired: DesiredState, plan: Plan, stages: set[St
     for action in plan.actions:
         if action.stage not in stages or not action.action.changes_cells:
             continue
-        obj = by_key.get((action.kind, action.key))
+        obj = index.get(action)
         if isinstance(obj, DesiredDatasource):
             client.put_datasource(codec.datasource_body(obj))
         elif isinstance(obj, DesiredGroup):
