@@ -84,7 +84,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PAGE = 1000  # rows per keyset page when walking items; rows per INSERT batch
+PAGE = 1000  # rows per INSERT batch
+ROLLBACK_COMMAND = queries.ROLLBACK_COMMAND
 _RESUMABLE = (ItemStatus.PENDING, ItemStatus.FAILED, ItemStatus.SKIPPED)
 
 
@@ -356,10 +357,17 @@ class CheckpointDB:
     def done_items_newest_first(
         self, run_id: int | None = None, *, stage: str | None = None
     ) -> Iterator[ItemRecord]:
-        """``done`` items, newest confirmation first (rollback's walk); every run if ``None``."""
+        """``done`` items, newest confirmation first (rollback's walk).
+
+        With ``run_id`` ``None`` (``rollback --all``): the items of every run except the
+        rollback runs themselves (their deletes and restores are not to be undone).
+        """
         where = [items.c.status == ItemStatus.DONE.value, items.c.seq.is_not(None)]
         if run_id is not None:
             where.append(items.c.run_id == run_id)
+        else:
+            undoable = sa.select(runs.c.id).where(runs.c.command != ROLLBACK_COMMAND)
+            where.append(items.c.run_id.in_(undoable))
         if stage is not None:
             where.append(items.c.stage == stage)
         return queries.walk_items(self._engine, self._boundary, where, newest_first=True)

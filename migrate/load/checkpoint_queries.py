@@ -15,6 +15,7 @@ from migrate.load.checkpoint_records import ItemRecord, item_record
 from migrate.load.checkpoint_schema import CHANGING_ACTIONS, Boundary, ItemStatus, items, runs
 
 PAGE = 1000  # rows per keyset page
+ROLLBACK_COMMAND = "rollback"  # runs recorded by `rollback`: never a rollback target
 
 
 def walk_items(
@@ -61,7 +62,7 @@ def last_changing_run_id(engine: sa.Engine, boundary: Boundary) -> int | None:
         .where(
             items.c.status == ItemStatus.DONE.value,
             items.c.action.in_([a.value for a in CHANGING_ACTIONS]),
-            runs.c.command != "rollback",
+            runs.c.command != ROLLBACK_COMMAND,
         )
     )
     with boundary.guard("find the last run"), engine.connect() as conn:

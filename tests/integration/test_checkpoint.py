@@ -6,6 +6,7 @@ fresh SQLite file, or the module's MariaDB/PostgreSQL database with our tables d
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -255,6 +256,10 @@ def test_last_changing_run_and_rollback_across_runs(db: CheckpointDB) -> None:
             writer.mark_rolled_back(item.id)
     db.set_run_status(second, RunStatus.ROLLED_BACK)
     db.finish_run(undo.id, holder=ME, status=RunStatus.DONE)
+    assert [i.id for i in db.done_items_newest_first()] == [
+        *reversed(noop_ids),
+        *reversed(first_ids),
+    ]  # neither the rolled-back items nor the rollback run's own
     last = db.last_changing_run()
     assert last is not None
     assert last.id == first  # the rollback run itself never counts
@@ -384,3 +389,23 @@ def test_large_batches_keep_every_field(db: CheckpointDB) -> None:
     assert {(i.status, i.attempts, i.error) for i in stored[20:]} == {
         (ItemStatus.SKIPPED, 0, "parent failed")
     }
+
+
+def test_writer_is_safe_from_many_threads(db: CheckpointDB) -> None:
+    run = db.start_run(command="apply", holder=ME)
+    ids = db.record_planned(run.id, _plan(1600))
+    with db.writer(run.id, holder=ME, batch_size=50) as writer:
+        chunks = [ids[t::8] for t in range(8)]
+
+        def work(chunk: list[int]) -> None:
+            for item_id in chunk:
+                writer.mark_done(item_id, cells_id=f"c{item_id}")
+
+        threads = [threading.Thread(target=work, args=(c,)) for c in chunks]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    stored = list(db.items(run.id))
+    assert all(i.status is ItemStatus.DONE and i.cells_id == f"c{i.id}" for i in stored)
+    assert sorted(i.seq or 0 for i in stored) == list(range(1, 1601))
