@@ -92,17 +92,22 @@ class Call:
     raw: bytes
     caller: str | None = None
     base_url: str = ""
+    parsed: JSON | None = None
 
     def json(self) -> JSON:
-        """The body as a JSON object; Go's decoder errors become 500 as on Cells."""
+        """The body as a JSON object (parsed once); decoder errors become 500 as on Cells."""
+        if self.parsed is not None:
+            return self.parsed
         if not self.raw.strip():
-            return {}
+            self.parsed = {}
+            return self.parsed
         try:
             data = json.loads(self.raw)
         except json.JSONDecodeError as exc:
             raise ApiError(500, f"invalid character in JSON body: {exc.msg}") from exc
         if not isinstance(data, dict):
             raise ApiError(500, "json: cannot unmarshal array into Go value of type object")
+        self.parsed = data
         return data
 
     def cookie(self, name: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from migrate.cells.emulator import (
@@ -15,6 +16,7 @@ from migrate.cells.emulator import (
     links,
     roles,
     rooms,
+    schemas,
     tree,
     users,
     userspace,
@@ -39,15 +41,16 @@ class Route:
     handler: Handler
     access: str = BEARER
     write: bool = False
+    schema: Any = None  # schemas.py spec of the body, checked before the handler runs
 
 
 def _s(handler: StoreHandler) -> Handler:
     return lambda store, _auth, call: handler(store, call)
 
 
-_TABLE: tuple[tuple[str, str, Handler, str, bool], ...] = (
-    ("POST", "/a/frontend/session", auth.front_session, PUBLIC, False),
-    ("POST", "/a/auth/token/revoke", auth.revoke, BEARER, False),
+_TABLE: tuple[tuple[Any, ...], ...] = (
+    ("POST", "/a/frontend/session", auth.front_session, PUBLIC, False, schemas.SESSION),
+    ("POST", "/a/auth/token/revoke", auth.revoke, BEARER, False, schemas.REVOKE),
     ("GET", "/a/frontend/bootconf", _s(discovery.bootconf), OPTIONAL, False),
     ("GET", "/a/config/discovery", _s(discovery.discovery), OPTIONAL, False),
     ("GET", "/a/config/ctl", _s(discovery.services), BEARER, False),
@@ -55,7 +58,14 @@ _TABLE: tuple[tuple[str, str, Handler, str, bool], ...] = (
     ("GET", "/a/config/virtualnodes", _s(discovery.virtual_nodes), BEARER, False),
     ("GET", "/a/config/datasource", _s(datasources.list_datasources), BEARER, False),
     ("GET", "/a/config/datasource/(?P<name>[^/]+)", _s(datasources.get_datasource), BEARER, False),
-    ("POST", "/a/config/datasource/(?P<name>[^/]+)", _s(datasources.post_datasource), BEARER, True),
+    (
+        "POST",
+        "/a/config/datasource/(?P<name>[^/]+)",
+        _s(datasources.post_datasource),
+        BEARER,
+        True,
+        schemas.DATASOURCE,
+    ),
     ("PUT", "/a/config/datasource/(?P<name>[^/]+)", _s(datasources.put_datasource), BEARER, True),
     (
         "DELETE",
@@ -64,34 +74,48 @@ _TABLE: tuple[tuple[str, str, Handler, str, bool], ...] = (
         BEARER,
         True,
     ),
-    ("POST", "/a/workspace", _s(workspaces.search_workspaces), BEARER, False),
-    ("PUT", "/a/workspace/(?P<slug>[^/]+)", _s(workspaces.put_workspace), BEARER, True),
+    (
+        "POST",
+        "/a/workspace",
+        _s(workspaces.search_workspaces),
+        BEARER,
+        False,
+        schemas.WORKSPACE_SEARCH,
+    ),
+    (
+        "PUT",
+        "/a/workspace/(?P<slug>[^/]+)",
+        _s(workspaces.put_workspace),
+        BEARER,
+        True,
+        schemas.WORKSPACE,
+    ),
     ("DELETE", "/a/workspace/(?P<slug>[^/]+)", _s(workspaces.delete_workspace), BEARER, True),
-    ("POST", "/a/role", _s(roles.search_roles), BEARER, False),
+    ("POST", "/a/role", _s(roles.search_roles), BEARER, False, schemas.ROLE_SEARCH),
     ("GET", "/a/role/(?P<uuid>[^/]+)", _s(roles.get_role), BEARER, False),
-    ("PUT", "/a/role/(?P<uuid>[^/]+)", _s(roles.put_role), BEARER, True),
+    ("PUT", "/a/role/(?P<uuid>[^/]+)", _s(roles.put_role), BEARER, True, schemas.ROLE),
     ("DELETE", "/a/role/(?P<uuid>[^/]+)", _s(roles.delete_role), BEARER, True),
-    ("POST", "/a/user", _s(users.search_users), BEARER, False),
-    ("PUT", "/a/user/roles/(?P<login>[^/]+)", _s(users.put_user_roles), BEARER, True),
+    ("POST", "/a/user", _s(users.search_users), BEARER, False, schemas.USER_SEARCH),
+    ("PUT", "/a/user/roles/(?P<login>[^/]+)", _s(users.put_user_roles), BEARER, True, schemas.USER),
     ("GET", "/a/user/(?P<login>.+)", _s(users.get_user), BEARER, False),
-    ("PUT", "/a/user/(?P<login>.+)", _s(users.put_user), BEARER, True),
+    ("PUT", "/a/user/(?P<login>.+)", _s(users.put_user), BEARER, True, schemas.USER),
     ("DELETE", "/a/user/(?P<login>.+)", _s(users.delete_user), BEARER, True),
-    ("PUT", "/a/acl", _s(acls.put_acl), BEARER, True),
-    ("POST", "/a/acl", _s(acls.search_acls), BEARER, False),
-    ("POST", "/a/acl/bulk/delete", _s(acls.bulk_delete), BEARER, True),
-    ("POST", "/a/tree/admin/stat", _s(tree.admin_stat), BEARER, False),
-    ("POST", "/a/tree/stats", _s(userspace.tree_stats), BEARER, False),
-    ("POST", "/a/tree/admin/list", _s(tree.admin_list), BEARER, False),
-    ("POST", "/a/jobs/user", _s(tree.list_jobs), BEARER, False),
-    ("PUT", "/a/jobs/user/(?P<job>[^/]+)", _s(tree.put_user_job), BEARER, True),
-    ("PUT", "/a/share/link", _s(links.put_link), BEARER, True),
+    ("PUT", "/a/acl", _s(acls.put_acl), BEARER, True, schemas.ACL),
+    ("POST", "/a/acl", _s(acls.search_acls), BEARER, False, schemas.ACL_SEARCH),
+    ("POST", "/a/acl/bulk/delete", _s(acls.bulk_delete), BEARER, True, schemas.ACL),
+    ("POST", "/a/tree/admin/stat", _s(tree.admin_stat), BEARER, False, schemas.TREE_REQUEST),
+    ("POST", "/a/tree/stats", _s(userspace.tree_stats), BEARER, False, schemas.TREE_REQUEST),
+    ("POST", "/a/tree/admin/list", _s(tree.admin_list), BEARER, False, schemas.TREE_REQUEST),
+    ("POST", "/a/jobs/user", _s(tree.list_jobs), BEARER, False, schemas.JOBS_LIST),
+    ("PUT", "/a/jobs/user/(?P<job>[^/]+)", _s(tree.put_user_job), BEARER, True, schemas.JOB_PUT),
+    ("PUT", "/a/share/link", _s(links.put_link), BEARER, True, schemas.SHARE_LINK),
     ("GET", "/a/share/link/(?P<uuid>[^/]+)", _s(links.get_link), BEARER, False),
     ("DELETE", "/a/share/link/(?P<uuid>[^/]+)", _s(links.delete_link), BEARER, True),
-    ("PUT", "/a/share/cell", _s(rooms.put_cell), BEARER, True),
+    ("PUT", "/a/share/cell", _s(rooms.put_cell), BEARER, True, schemas.CELL),
     ("GET", "/a/share/cell/(?P<uuid>[^/]+)", _s(rooms.get_cell), BEARER, False),
     ("DELETE", "/a/share/cell/(?P<uuid>[^/]+)", _s(rooms.delete_cell), BEARER, True),
-    ("PUT", "/a/share/policies", _s(rooms.put_policies), BEARER, True),
-    ("POST", "/a/share/resources", _s(rooms.list_resources), BEARER, False),
+    ("PUT", "/a/share/policies", _s(rooms.put_policies), BEARER, True, schemas.POLICIES),
+    ("POST", "/a/share/resources", _s(rooms.list_resources), BEARER, False, schemas.RESOURCES),
     ("GET", "/public/(?P<hash>[^/]+)", _s(links.public_page), PUBLIC, False),
     ("GET", "/oidc/oauth2/auth", auth.oauth_auth, PUBLIC, False),
     ("POST", "/oidc/oauth2/token", auth.oauth_token, PUBLIC, False),
@@ -101,8 +125,15 @@ _TABLE: tuple[tuple[str, str, Handler, str, bool], ...] = (
 )
 
 ROUTES: tuple[Route, ...] = tuple(
-    Route(method=m, pattern=re.compile(p + r"\Z"), handler=h, access=a, write=w)
-    for m, p, h, a, w in _TABLE
+    Route(
+        method=m,
+        pattern=re.compile(p + r"\Z"),
+        handler=h,
+        access=a,
+        write=w,
+        schema=rest[0] if rest else None,
+    )
+    for m, p, h, a, w, *rest in _TABLE
 )
 _EXACT: dict[tuple[str, str], Route] = {
     (r.method, r.pattern.pattern[:-2]): r for r in ROUTES if "(" not in r.pattern.pattern

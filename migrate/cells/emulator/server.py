@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from migrate.cells.emulator import auth, datasources, fresh, routes
+from migrate.cells.emulator import auth, datasources, fresh, routes, schemas
 from migrate.cells.emulator.answers import Answer, ApiError, Call
 from migrate.cells.emulator.auth import AuthTables
 from migrate.cells.emulator.config import FAULT_KINDS, EmulatorConfig
@@ -118,6 +118,8 @@ class Emulator:
                 header = call.headers.get("authorization")
                 if route.access == routes.BEARER or (route.access == routes.OPTIONAL and header):
                     call.caller = auth.authenticate(self.store, self.auth, header)
+                if route.schema is not None:
+                    schemas.check(call.json(), route.schema)
                 return route.handler(self.store, self.auth, call)
             except ApiError as err:
                 return err.answer()
