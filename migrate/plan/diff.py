@@ -79,9 +79,9 @@ def diff_state(
     blocked |= {(RoleTarget.ROLE, a.key): _blocked(a) for a in roles if _is_conflict(a)}
     actions: list[Action] = [
         *diff_datasources(desired.datasources, live.datasources),
-        *diff_groups(desired.groups, live.groups),
+        *_ordered(diff_groups(desired.groups, live.groups)),
         *roles,
-        *users,
+        *_ordered(users),
         *diff_workspaces(desired.workspaces, live.workspaces, folders=folders),
     ]
     if Stage.ACLS in wanted:
@@ -89,8 +89,22 @@ def diff_state(
         actions += diff_acls(
             desired.acls, live.acls, resolver=resolver, slugs=slugs, blocked=blocked
         )
+    # Each differ keeps its input's order (sorted by natural key in the desired state) and
+    # the lists above are in stage order, so only the skips need placing: a stable sort on
+    # the stage rank alone keeps everything else where it is (1M ACLs: no key building).
     actions += finding_skips(desired)
-    return tuple(sorted((a for a in actions if a.stage in wanted), key=lambda a: a.sort_key))
+    kept = [a for a in actions if a.stage in wanted]
+    kept.sort(key=_stage_rank)
+    return tuple(kept)
+
+
+def _stage_rank(action: Action) -> int:
+    return action.stage.rank
+
+
+def _ordered(actions: list[Action]) -> list[Action]:
+    """Dependency order inside a stage (parents, owners first), then by key."""
+    return sorted(actions, key=lambda a: (a.order, a.key))
 
 
 def _is_conflict(action: Action) -> bool:

@@ -32,7 +32,7 @@ from migrate.progress import Progress
 log = logging.getLogger(__name__)
 
 ROLE_BATCH = 100
-ACL_ROLE_BATCH = 100
+ACL_ROLE_BATCH = 500  # RoleIDs per ACL search (one SQL IN on Cells' side)
 USER_PAGE = 500
 _T = TypeVar("_T")
 
