@@ -67,8 +67,12 @@ _STAGE_OF = {
 
 
 class ActionType(StrEnum):
-    """What the plan does with one object (issue 5). There is no ``delete``: the plan never
-    removes an object (only rollback deletes what a run created, from its checkpoint)."""
+    """What the plan does with one object (issue 5).
+
+    The differs never produce ``delete``: a plan does not remove objects. It exists for
+    :meth:`Action.inverse` of a create, i.e. rollback of what a run created (from its
+    checkpoint), and shows as ``0 to delete`` in every plan summary.
+    """
 
     CREATE = "create"
     UPDATE = "update"
@@ -76,6 +80,7 @@ class ActionType(StrEnum):
     ADOPT = "adopt"
     CONFLICT = "conflict"
     SKIP = "skip"
+    DELETE = "delete"
 
     @property
     def symbol(self) -> str:
@@ -85,7 +90,12 @@ class ActionType(StrEnum):
     @property
     def changes_cells(self) -> bool:
         """True when applying it writes to Cells."""
-        return self in (ActionType.CREATE, ActionType.UPDATE, ActionType.ADOPT)
+        return self in (
+            ActionType.CREATE,
+            ActionType.UPDATE,
+            ActionType.ADOPT,
+            ActionType.DELETE,
+        )
 
 
 _SYMBOLS = {
@@ -95,6 +105,7 @@ _SYMBOLS = {
     ActionType.ADOPT: "&",
     ActionType.CONFLICT: "!",
     ActionType.SKIP: "x",
+    ActionType.DELETE: "-",
 }
 
 
@@ -146,15 +157,16 @@ class Action:
     def inverse(self) -> Action | None:
         """The action that undoes this one, or ``None`` when nothing was written.
 
-        A create is undone by a delete, which only rollback performs (it is never planned);
-        it is returned here as an ``update`` with every field going back to ``None``.
+        A create is undone by a delete of that object (rollback only: never planned); an
+        update or adoption by an update restoring the old values. A delete has no inverse
+        here (rollback keeps the deleted object's image in its checkpoint).
         """
         if self.action is ActionType.CREATE:
             return replace(
                 self,
-                action=ActionType.UPDATE,
+                action=ActionType.DELETE,
                 changes=tuple(c.inverse() for c in self.changes),
-                reason="undo create: remove the object",
+                reason="undo create: delete what the run created",
             )
         if self.action in (ActionType.UPDATE, ActionType.ADOPT) and self.changes:
             return replace(

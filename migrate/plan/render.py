@@ -22,6 +22,7 @@ _VERBS = {
     ActionType.CONFLICT: "in conflict",
     ActionType.SKIP: "skipped",
     ActionType.NOOP: "unchanged",
+    ActionType.DELETE: "to delete",
 }
 
 
@@ -66,7 +67,7 @@ def render_text(plan: Plan, out: TextIO) -> None:
     version = f" {plan.cells_version}" if plan.cells_version else ""
     out.write(f"cells-migrate plan against Cells{version}\n")
     out.write(f"fingerprint {plan.fingerprint.value}\n")
-    out.write("symbols: + create  ~ update  & adopt  ! conflict  x skip\n")
+    out.write("symbols: + create  ~ update  & adopt  ! conflict  x skip  - delete\n")
     for stage, group in groupby(plan.actions, key=lambda a: a.stage):
         actions = list(group)
         shown = [a for a in actions if a.action is not ActionType.NOOP]

@@ -269,6 +269,7 @@ def test_inverse_of_create_and_update() -> None:
     )
     undo = create.inverse()
     assert undo is not None
+    assert undo.action is ActionType.DELETE
     assert undo.changes[0].new is None
     assert replace(update, action=ActionType.NOOP, changes=()).inverse() is None
     assert Action.from_json(update.to_json()) == update

@@ -77,8 +77,8 @@ def test_text_has_symbols_field_diffs_and_summaries() -> None:
     assert "/lab" not in text.split("groups:")[1].split("users:")[0].replace("= 1", "")
     assert "[blocker] user:bad: fix it first" in text
     assert (
-        "Plan: 1 to create, 1 to update, 0 to adopt, 1 in conflict, 0 skipped, 1 unchanged.\n"
-        in text
+        "Plan: 1 to create, 1 to update, 0 to adopt, 1 in conflict, 0 skipped, 1 unchanged, "
+        "0 to delete.\n" in text
     )
     assert "  user        0 to create, 1 to update" in text
     assert PLAN.fingerprint.value in text
@@ -89,8 +89,8 @@ def test_markdown_is_a_review_table() -> None:
     render_markdown(PLAN, out)
     md = out.getvalue()
     assert md.startswith("# cells-migrate plan\n")
-    assert "| kind | create | update | adopt | conflict | skip | noop |" in md
-    assert "| **total** | 1 | 1 | 0 | 1 | 0 | 1 |" in md
+    assert "| kind | create | update | adopt | conflict | skip | noop | delete |" in md
+    assert "| **total** | 1 | 1 | 0 | 1 | 0 | 1 | 0 |" in md
     assert "| `~` update | user | `ada` |" in md
     assert "taken \\| by another" in md  # pipes escaped inside cells
     assert "- **blocker** user `bad`: fix it first" in md
@@ -107,12 +107,45 @@ def test_json_document_schema() -> None:
         "adopt": 0,
         "conflict": 1,
         "skip": 0,
+        "delete": 0,
     }
     assert doc["by_kind"] == {
-        "datasource": {"create": 1, "update": 0, "noop": 0, "adopt": 0, "conflict": 0, "skip": 0},
-        "group": {"create": 0, "update": 0, "noop": 1, "adopt": 0, "conflict": 0, "skip": 0},
-        "user": {"create": 0, "update": 1, "noop": 0, "adopt": 0, "conflict": 0, "skip": 0},
-        "workspace": {"create": 0, "update": 0, "noop": 0, "adopt": 0, "conflict": 1, "skip": 0},
+        "datasource": {
+            "create": 1,
+            "update": 0,
+            "noop": 0,
+            "adopt": 0,
+            "conflict": 0,
+            "skip": 0,
+            "delete": 0,
+        },
+        "group": {
+            "create": 0,
+            "update": 0,
+            "noop": 1,
+            "adopt": 0,
+            "conflict": 0,
+            "skip": 0,
+            "delete": 0,
+        },
+        "user": {
+            "create": 0,
+            "update": 1,
+            "noop": 0,
+            "adopt": 0,
+            "conflict": 0,
+            "skip": 0,
+            "delete": 0,
+        },
+        "workspace": {
+            "create": 0,
+            "update": 0,
+            "noop": 0,
+            "adopt": 0,
+            "conflict": 1,
+            "skip": 0,
+            "delete": 0,
+        },
     }
     actions = doc["actions"]
     assert isinstance(actions, list)
