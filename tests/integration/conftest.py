@@ -10,11 +10,14 @@ Server URLs (admin connections able to create databases) may be overridden with
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import sqlalchemy as sa
@@ -102,3 +105,17 @@ def mariadb(
     """A fresh MariaDB database (for MySQL-only fixtures such as real mysqldump files)."""
     label = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     yield from create_database("mariadb", label, tmp_path_factory.mktemp("db"))
+
+
+SER_BUILDER = Path(__file__).resolve().parents[1] / "builders" / "ser_install.py"
+
+
+def load_ser_builder() -> ModuleType:
+    """The test-side builder of .ser installs (tests/builders is not a package)."""
+    spec = importlib.util.spec_from_file_location("ser_install", SER_BUILDER)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("ser_install", module)
+    spec.loader.exec_module(module)
+    return module

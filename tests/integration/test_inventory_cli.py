@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from conftest import load_ser_builder
 
 from migrate.cli import main
 from migrate.sample import BuiltInstall, InstallSpec, build_install
@@ -59,6 +60,26 @@ def test_inventory_json_on_built_install(built: BuiltInstall, tmp_path: Path) ->
     for user in expected.users:
         if user.password_hash is not None:
             assert user.password_hash.reveal() not in out + err
+
+
+@pytest.mark.parametrize(
+    ("build", "era", "users"), [("build_pydio64", "6.2-6.4", 7), ("build_ajxp4", "4.x", 3)]
+)
+def test_inventory_json_on_ser_installs(tmp_path: Path, build: str, era: str, users: int) -> None:
+    ser = load_ser_builder()
+    getattr(ser, build)(tmp_path / "install")
+    code, out, err = _run(
+        ["inventory", "-c", str(_config(tmp_path, tmp_path / "install")), "--json"]
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["source"]["kind"] == "serial"
+    assert report["source"]["era"] == era
+    assert report["counts"]["users"] == users
+    assert report["findings"], "the .ser fixtures hold traps that must be reported"
+    for name in dir(ser):
+        if name.startswith("HASH_"):
+            assert getattr(ser, name) not in out + err
 
 
 def test_inventory_text_on_real_sample(tmp_path: Path) -> None:

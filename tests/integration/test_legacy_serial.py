@@ -9,12 +9,10 @@ user folder without a users.ser entry, a users.ser entry without a folder.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_ser_builder
 
 from migrate.config import LegacyConfig
 from migrate.errors import LegacyError
@@ -43,20 +41,7 @@ from migrate.secret import Secret
 
 pytestmark = pytest.mark.integration
 
-BUILDER = Path(__file__).resolve().parents[1] / "builders" / "ser_install.py"
-
-
-def _load_builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ser_install", BUILDER)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("ser_install", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-ser = _load_builder()
+ser = load_ser_builder()
 PROJECTS, ARCHIVE, SHARED, GONE = ser.WS_PROJECTS, ser.WS_ARCHIVE, ser.WS_SHARED, ser.WS_GONE
 RENE = "ren\ufffd"
 
