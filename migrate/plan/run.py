@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from migrate.cells.client import CellsClient
 from migrate.config import AuthMethod, Config
+from migrate.errors import PlanError
 from migrate.legacy.bootstrap import discover_install
 from migrate.legacy.model import Inventory
 from migrate.legacy.reader import read_install
@@ -68,9 +70,13 @@ def plan_for_config(
     """The plan ``cells-migrate plan -c CFG`` shows (and ``apply`` recomputes to check a
     saved plan with ``check_fresh``).
 
-    Opens its own read-only client unless one is given (it must be read-only: a plan never
-    writes). Raises ``LegacyError``, ``ConfigError`` or ``CellsError``.
+    Opens its own read-only client unless one is given. Raises ``PlanError`` for a client
+    that is not read-only (a plan never writes), ``LegacyError``, ``ConfigError`` or
+    ``CellsError``.
     """
+    if client is not None and not client.read_only:
+        # The dry-run guarantee lives in the client (DESIGN.md): never plan without it.
+        raise PlanError("a plan needs a read-only Cells client (CellsClient(read_only=True))")
     progress = progress or NullProgress()
     inputs = desired_for_config(config, progress=progress)
     # The account the tool logs in with is never modified; known for password auth only
@@ -78,23 +84,22 @@ def plan_for_config(
     tool_login = (
         config.cells.auth.login if config.cells.auth.method is AuthMethod.PASSWORD else None
     )
+    with _opened(config, client) as cells:
+        return build_plan(
+            inputs.desired,
+            cells,
+            stages=stages,
+            progress=progress,
+            inputs_digest=inputs.digest,
+            tool_login=tool_login,
+        )
+
+
+@contextmanager
+def _opened(config: Config, client: CellsClient | None) -> Iterator[CellsClient]:
+    """The given client (left open), or a read-only one of our own (closed after)."""
     if client is not None:
-        if not client.read_only:
-            log.warning("plan: the given Cells client is not read-only; it is used read-only")
-        return build_plan(
-            inputs.desired,
-            client,
-            stages=stages,
-            progress=progress,
-            inputs_digest=inputs.digest,
-            tool_login=tool_login,
-        )
+        yield client
+        return
     with CellsClient(config.cells, read_only=True) as own:
-        return build_plan(
-            inputs.desired,
-            own,
-            stages=stages,
-            progress=progress,
-            inputs_digest=inputs.digest,
-            tool_login=tool_login,
-        )
+        yield own

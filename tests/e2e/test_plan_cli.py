@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.http import is_write
 from migrate.config import Config, load_config
-from migrate.errors import StalePlanError
+from migrate.errors import PlanError, StalePlanError
 from migrate.plan import (
     PLAN_SCHEMA,
     ActionType,
@@ -148,3 +149,13 @@ def test_saved_plan_is_stale_after_a_legacy_change(
     finally:
         with sqlite3.connect(db_path) as db:
             db.execute("UPDATE ajxp_users SET password = ? WHERE login = ?", (old, login))
+
+
+def test_a_read_write_client_is_refused(install: BuiltInstall, emu: EmulatorServer) -> None:
+    config = _config(install, emu)
+    with (
+        CellsClient(config.cells, read_only=False) as client,
+        pytest.raises(PlanError, match="read-only"),
+    ):
+        plan_for_config(config, client=client)
+    assert emu.requests() == []  # refused before anything was read or sent
