@@ -137,7 +137,10 @@ class Action:
     ``key`` is the natural key shown to people (login, group path, slug, datasource name,
     role id, ``role|workspace|node|action`` for an ACL). ``cells_id`` is the id the write
     will use (the live object's for updates and adoptions, ours for creates; empty when
-    Cells assigns it). ``reason`` explains conflicts, adoptions and skips.
+    Cells assigns it). For an ACL it is ``<role id>|<workspace id>|<node id>|<action>``
+    with ``?`` for a role not known yet (a group still to create) and ``path:<path>`` for a
+    sub-folder not indexed yet: apply resolves those. ``reason`` explains conflicts,
+    adoptions and skips.
     """
 
     stage: Stage
