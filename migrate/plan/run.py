@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from migrate.cells.client import CellsClient
 from migrate.config import AuthMethod, Config
@@ -84,9 +84,15 @@ def plan_for_config(
     tool_login = (
         config.cells.auth.login if config.cells.auth.method is AuthMethod.PASSWORD else None
     )
+    # The plan shows the extractor's findings too (a corrupt role is a skip in the plan).
+    findings = sorted(
+        set(inputs.desired.findings) | set(inputs.inventory.findings),
+        key=lambda f: (f.kind, f.key, f.code, f.severity, f.message),
+    )
+    desired = replace(inputs.desired, findings=tuple(findings))
     with _opened(config, client) as cells:
         return build_plan(
-            inputs.desired,
+            desired,
             cells,
             stages=stages,
             progress=progress,
