@@ -1,0 +1,113 @@
+"""Codec and differs agree on real mapping output: a Cells holding exactly what the codec
+sends (through the client models' JSON form) plans as all noops.
+
+The desired state is the real Pydio 8.2.5 lab sample (tests/data/pydio8-sqlite) mapped with
+the built-in rules: S3 keys, legacy hashes, template roots, sub-folder roots, teams, every
+ACL target kind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migrate.cells import codec
+from migrate.cells.models import ACL, Group, Role, User, Workspace
+from migrate.cells.storage import DataSource
+from migrate.config import LegacyConfig
+from migrate.legacy.bootstrap import discover_install
+from migrate.legacy.sql import read_inventory_sql
+from migrate.mapping import DesiredState, NodeKind, PasswordStrategy, map_inventory
+from migrate.plan import ActionType, Kind, LiveState, diff_state
+from migrate.plan.resolve import Resolver
+from migrate.rulesfile import load_rules
+
+pytestmark = pytest.mark.integration
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "pydio8-sqlite"
+
+
+@pytest.fixture(scope="module")
+def desired() -> DesiredState:
+    install = discover_install(LegacyConfig(install_path=SAMPLE))
+    assert install.conf.database is not None
+    inventory = read_inventory_sql(
+        install.conf.database.url.reveal(), static_workspaces=install.static_workspaces
+    )
+    rules = load_rules(path_variables=install.substitutions())
+    return map_inventory(inventory, rules, password_strategy=PasswordStrategy.KEEP_HASH)
+
+
+def _echo(desired: DesiredState) -> LiveState:
+    """What Cells would hold after storing every body the codec builds."""
+    nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]
+    folders = {
+        n.path: f"node-{i}" for i, n in enumerate(nodes) if n.kind is NodeKind.FOLDER and not n.uuid
+    }
+    groups = tuple(
+        Group.from_json(
+            codec.group_body(g, uuid=g.uuid).to_json(server_appends_label=True), parent_paths=True
+        )
+        for g in desired.groups
+    )
+    users = tuple(User.from_json(codec.user_body(u, uuid=u.uuid).to_json()) for u in desired.users)
+    resolver = Resolver.build(desired, users=users, groups=groups, folders=folders)
+    acls = []
+    for acl in desired.acls:
+        role = resolver.role_id(acl.role)
+        assert role is not None, acl
+        body = codec.acl_body(
+            role_id=role,
+            workspace_id=acl.workspace_uuid,
+            node=resolver.node_id(acl.node),
+            action=acl.action,
+            value=acl.value,
+        )
+        acls.append(ACL.from_json(body.to_json()))
+    return LiveState(
+        datasources=tuple(
+            DataSource.from_json(codec.datasource_body(d).to_json()) for d in desired.datasources
+        ),
+        groups=groups,
+        roles=tuple(Role.from_json(codec.role_body(r).to_json()) for r in desired.roles),
+        users=users,
+        workspaces=tuple(
+            Workspace.from_json(codec.workspace_body(w, folders).to_json())
+            for w in desired.workspaces
+        ),
+        acls=tuple(acls),
+        folders=tuple(sorted(folders.items())),
+    )
+
+
+def test_stored_bodies_plan_as_noops(desired: DesiredState) -> None:
+    assert desired.acls
+    assert any(d.api_secret is not None for d in desired.datasources)
+    actions = diff_state(desired, _echo(desired))
+    changed = [a for a in actions if a.action not in (ActionType.NOOP, ActionType.SKIP)]
+    assert changed == []
+    noops = {a.kind for a in actions if a.action is ActionType.NOOP}
+    assert noops == {
+        Kind.DATASOURCE,
+        Kind.GROUP,
+        Kind.ROLE,
+        Kind.USER,
+        Kind.WORKSPACE,
+        Kind.ACL,
+    }
+
+
+def test_empty_cells_plans_one_create_per_object(desired: DesiredState) -> None:
+    actions = diff_state(desired, LiveState())
+    creates = [a for a in actions if a.action is ActionType.CREATE]
+    acl_keys = {a.key for a in creates if a.kind is Kind.ACL}
+    assert len(creates) == (
+        len(desired.datasources)
+        + len(desired.groups)
+        + len(desired.roles)
+        + len(desired.users)
+        + len(desired.workspaces)
+        + len(acl_keys)
+    )
+    assert len(acl_keys) == len({a.identity for a in desired.acls})
