@@ -89,6 +89,7 @@ def test_layer_does_not_import(
                 "migrate.load.checkpoint_writer",
                 "migrate.load.lock",
                 "migrate.load.passwords",
+                "migrate.cells.emulator.userdb",
                 "migrate.sample",
             ),
         ),

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlencode
 from migrate.cells.emulator.answers import JSON, Answer, ApiError, Call
 from migrate.cells.emulator.fixtures import oidc_configuration
 from migrate.cells.emulator.store import Store
-from migrate.cells.emulator.users import check_password
+from migrate.cells.emulator.users import check_password, stored_hash
 
 CLIENT_ID = "cells-client"
 REDIRECT_URIS = ("http://localhost:3000/servers/callback",)
@@ -97,7 +97,7 @@ def _check_login(store: Store, login: str, password: str, *, minisite: bool = Fa
     failed = int(user.attributes.get("failedConnections", "0")) if user else 0
     if user is not None and failed >= LOCK_AFTER:
         raise ApiError(401, "User is locked - Please contact your admin")
-    if user is None or not password or not check_password(user.password_hash, password):
+    if user is None or not password or not check_password(stored_hash(store, user), password):
         if user is not None:  # recorded: the counter is a visible user attribute
             user.attributes["failedConnections"] = str(failed + 1)
         raise ApiError(401, "Login failed", "Unauthorized: Login failed")

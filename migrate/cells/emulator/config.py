@@ -33,6 +33,9 @@ class EmulatorConfig:
     seed: int | None = None
     version: str = "3.0.9"
     forbid_writes: bool = False
+    # A SQLAlchemy URL (SQLite file, MariaDB): users also live in a real idm_user_idx_tree
+    # and logins check the etag read from it (userdb.py). May hold a DB password: no repr.
+    user_db_url: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:

@@ -22,6 +22,8 @@ def seed(store: Store) -> None:
     """Replace every table with a fresh install: roles, admin, datasources, workspaces."""
     store.t = Tables()
     store.search_cache.clear()
+    if store.userdb is not None:  # a fresh Cells: its user table holds only what follows
+        store.userdb.clear()
     store.generation += 1
     for uuid_, label, flags, policies in DEFAULT_ROLES:
         store.new_role(uuid_, label, policies=policies, **flags)

@@ -308,6 +308,8 @@ class EmulatorServer(Emulator):
             self._thread.join()
             self._thread = None
         self._httpd.server_close()
+        if self.store.userdb is not None:
+            self.store.userdb.close()
 
     def wait(self) -> None:
         """Block until the serving thread ends (interruptible by Ctrl-C)."""

@@ -29,6 +29,7 @@ from migrate.cells.emulator.records import (
     User,
     Workspace,
 )
+from migrate.cells.emulator.userdb import UserDB
 
 JSON = dict[str, Any]
 
@@ -98,6 +99,8 @@ class Store:
         # through a large, unchanged table costs O(page) (cells-migrate plans page users).
         self.generation = 0
         self.search_cache: dict[tuple[str, ...], list[Any]] = {}
+        # Optional real user table (EmulatorConfig.user_db_url); None keeps users in memory.
+        self.userdb = UserDB(config.user_db_url) if config.user_db_url else None
 
     # ids and time -------------------------------------------------------------------
     def now(self) -> int:
@@ -132,6 +135,14 @@ class Store:
         else:
             self.t.users[user.login] = user
             insort(self.t.logins, user.login)
+            if self.userdb is not None:
+                self.userdb.add(
+                    uuid=user.uuid,
+                    login=user.login,
+                    group_path=user.group_path,
+                    etag=user.password_hash,
+                    mtime=self.now(),
+                )
         self.t.by_uuid[user.uuid] = user
 
     def drop_user(self, user: User) -> None:
@@ -142,6 +153,8 @@ class Store:
         else:
             self.t.users.pop(user.login, None)
             self.t.logins.remove(user.login)
+            if self.userdb is not None:
+                self.userdb.delete(user.uuid)
         self.t.by_uuid.pop(user.uuid, None)
         self.drop_role(user.uuid)
 

@@ -34,22 +34,51 @@ def hash_password(password: str, salt: bytes) -> str:
 
 
 def check_password(stored: str, password: str) -> bool:
-    """Check a password like Cells' ``Bind``: Go salt, then PHP (salt as text), then MD5 hex."""
+    """Check a password like Cells' ``Bind`` (``common/auth/hasher.go``, cells-api.md §4).
+
+    Fewer than 4 ``:`` sections: lowercase MD5 hex. Exactly 4 (``algo:iter:salt:hash``):
+    PBKDF2 (sha256 or sha1, any case) with the salt base64-decoded, then (legacy PHP) the
+    salt's text as bytes; key length = decoded hash length. More sections, a bad count or
+    a hash that is not base64 fail the login instead of crashing: with a user DB, anyone
+    may have written the value.
+    """
     parts = stored.split(":")
     if len(parts) < 4:
         digest = hashlib.md5(password.encode()).hexdigest()  # noqa: S324 - legacy format check
-        return hmac.compare_digest(digest, stored)
-    algo, iterations, salt_text, key_text = parts[0], int(parts[1]), parts[2], parts[3]
+        return hmac.compare_digest(digest.encode(), stored.encode())
+    if len(parts) > 4 or not parts[1].isdigit() or parts[0].lower() not in ("sha256", "sha1"):
+        return False
+    algo, iterations, salt_text, key_text = parts[0].lower(), int(parts[1]), parts[2], parts[3]
     try:
-        key = base64.b64decode(key_text)
-        salts = [base64.b64decode(salt_text), salt_text.encode()]
+        key = base64.b64decode(key_text, validate=True)
     except ValueError:
         return False
-    for salt in salts:
+    if not key or iterations == 0:
+        return False
+    try:
+        decoded = base64.b64decode(salt_text, validate=True)
+    except ValueError:
+        decoded = b""  # Go ignores the decode error and hashes with what it got
+    for salt in (decoded, salt_text.encode()):
         got = hashlib.pbkdf2_hmac(algo, password.encode(), salt, iterations, dklen=len(key))
         if hmac.compare_digest(got, key):
             return True
     return False
+
+
+def set_password(store: Store, user: User, password: str) -> None:
+    """Hash ``password`` in Cells' format and store it (in memory, and in the user DB)."""
+    user.password_hash = hash_password(password, store.new_hex(16).encode())
+    if store.userdb is not None:
+        store.userdb.set_etag(user.uuid, user.password_hash, mtime=store.now())
+
+
+def stored_hash(store: Store, user: User) -> str:
+    """The hash a login checks: read from the user DB at login time when there is one
+    (a hash written there by someone else counts), else the in-memory one."""
+    if store.userdb is None:
+        return user.password_hash
+    return store.userdb.etag(user.uuid) or ""
 
 
 # rendering ----------------------------------------------------------------------------
@@ -246,7 +275,7 @@ def update_user(store: Store, user: User, body: JSON, login: str) -> User:
     user.group_path = norm_group_path(str(body.get("GroupPath") or user.group_path))
     ensure_group(store, user.group_path)
     if body.get("Password"):
-        user.password_hash = hash_password(str(body["Password"]), store.new_hex(16).encode())
+        set_password(store, user, str(body["Password"]))
     user.roles = custom_roles(store, body.get("Roles"), user.profile)
     return user
 
