@@ -4,14 +4,25 @@ Cells' REST API refuses to store a pre-hashed password (403 on ``pydio:password_
 a hash sent as ``Password`` is hashed again — recordings ``legacy-password-hash*``), but its
 login check verifies Pydio 8 PBKDF2 and MD5 hashes found in ``idm_user_idx_tree.etag``
 (cells-v3-behaviour.md §10). So ``keep-hash`` creates the user over REST, then writes the
-legacy hash into that row. This module checks the table before any write.
+legacy hash into that row. This module checks the table before any write
+(``check_password_table``, the preflight) and writes the hashes (``PasswordWriter``).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Collection, Iterable
+
 import sqlalchemy as sa
 
+from migrate.config import PasswordsConfig, PasswordStrategy
+from migrate.errors import CellsError, ConfigError, MigrateError
+from migrate.load.password_files import FileMode, RandomPasswordFile, generate_password
+from migrate.mapping.desired import DesiredUser, PasswordAction
 from migrate.secret import Secret, hide_password
+
+log = logging.getLogger(__name__)
 
 USER_TABLE = "idm_user_idx_tree"
 REQUIRED_COLUMNS = ("uuid", "etag")
@@ -49,3 +60,204 @@ def check_password_table(url: Secret) -> list[str]:
             "stores passwords differently; use passwords.strategy reset or random"
         ]
     return []
+
+
+class PasswordWriter:
+    """Writes legacy hashes into ``idm_user_idx_tree.etag`` of Cells' database (keep-hash).
+
+    One pooled SQLAlchemy engine (sized to ``pool_size``, the apply concurrency), safe to
+    call from the executor's worker threads. Database errors are translated here into
+    ``CellsError`` naming the user, with the DSN password hidden; the hash is never logged,
+    never part of a message, and hidden from SQLAlchemy's own error texts
+    (``hide_parameters``).
+    """
+
+    def __init__(self, url: Secret, *, pool_size: int = 4) -> None:
+        """Prepare the engine for ``url`` (no connection yet); ``ConfigError`` if unusable."""
+        self.shown_url = hide_password(url.reveal())
+        try:
+            self._engine = sa.create_engine(
+                url.reveal(),
+                hide_parameters=True,
+                pool_pre_ping=True,
+                **_pool_args(url.reveal(), pool_size),
+            )
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise ConfigError(
+                f"passwords.cells_database_url is not a usable SQLAlchemy URL ({self.shown_url})"
+            ) from exc
+        self._table = sa.table(USER_TABLE, sa.column("uuid"), sa.column("etag"))
+
+    def __repr__(self) -> str:
+        return f"PasswordWriter({self.shown_url!r})"
+
+    def write(self, user_uuid: str, legacy_hash: Secret, *, subject: str) -> None:
+        """Set the ``etag`` of the row whose ``uuid`` is ``user_uuid`` to ``legacy_hash``.
+
+        Exactly one row must match, else nothing is changed and ``CellsError`` names
+        ``subject`` (``user:<login>``). Writing the same hash twice is harmless (resume).
+        """
+        statement = (
+            sa.update(self._table)
+            .where(self._table.c.uuid == user_uuid)
+            .values(etag=legacy_hash.reveal())
+        )
+        try:
+            with self._engine.begin() as conn:
+                matched = conn.execute(statement).rowcount
+                if matched != 1:
+                    # Leaving the block by an exception rolls the update back.
+                    raise _RowCountError(matched)
+        except _RowCountError as exc:
+            raise CellsError(
+                f"{USER_TABLE} in {self.shown_url} has {exc.matched} row(s) with uuid "
+                f"{user_uuid}, expected 1: the legacy password was not kept; reset this "
+                "user's password in Cells",
+                subject=subject,
+            ) from None
+        except sa.exc.SQLAlchemyError as exc:
+            reason = type(getattr(exc, "orig", None) or exc).__name__
+            raise CellsError(
+                f"cannot write the legacy password hash into {USER_TABLE} of "
+                f"{self.shown_url} ({reason}); check passwords.cells_database_url and its "
+                "rights, then reset this user's password or run `cells-migrate resume`",
+                subject=subject,
+            ) from exc
+        log.debug("legacy password hash written for %s", subject)
+
+    def close(self) -> None:
+        """Close the pooled connections (idempotent)."""
+        self._engine.dispose()
+
+    def __enter__(self) -> PasswordWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _RowCountError(Exception):
+    """Internal: the UPDATE matched ``matched`` rows instead of one (never leaves here)."""
+
+    def __init__(self, matched: int) -> None:
+        super().__init__(matched)
+        self.matched = matched
+
+
+def _pool_args(url: str, pool_size: int) -> dict[str, object]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"check_same_thread": False}}
+    return {"pool_size": max(1, pool_size), "max_overflow": 0}
+
+
+class PasswordHook:
+    """What ``passwords.strategy`` does for each user this run creates (DESIGN.md "Passwords").
+
+    Plugged into the applier twice: ``new_password`` is the password a ``reset``/``random``
+    REST create sends (a strong one from ``secrets``), and the hook itself is called with
+    ``(desired user, Cells Uuid)`` once Cells confirmed the create. Then, by the user's own
+    action (the mapping gives ``reset`` to users without a usable hash):
+
+    * ``keep-hash``: the legacy hash goes into Cells' user row (``PasswordWriter``);
+    * ``random``: ``login,password`` goes to the 0600 CSV; the password is the one
+      ``new_password`` gave the same worker thread just before the create;
+    * ``reset``: the login is listed for a reset (``users_to_reset``).
+
+    Only created users reach it (an adopted user keeps its password), and the account the
+    tool logs in with (``protected_login``) is never touched. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        *,
+        writer: PasswordWriter | None = None,
+        random_file: RandomPasswordFile | None = None,
+        protected_login: str | None = None,
+    ) -> None:
+        """Use ``writer`` for keep-hash users and ``random_file`` for random ones."""
+        self.writer = writer
+        self.random_file = random_file
+        self.protected_login = protected_login
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._reset: list[str] = []
+
+    @classmethod
+    def for_config(
+        cls,
+        passwords: PasswordsConfig,
+        *,
+        file_mode: FileMode = FileMode.REFUSE,
+        pool_size: int = 4,
+        protected_login: str | None = None,
+    ) -> PasswordHook:
+        """The hook for ``passwords`` (``file_mode``: ``APPEND`` when resuming a run).
+
+        Raises ``ConfigError`` when the random CSV cannot be created or the Cells database
+        URL is unusable.
+        """
+        writer = None
+        if passwords.strategy is PasswordStrategy.KEEP_HASH and passwords.cells_database_url:
+            writer = PasswordWriter(passwords.cells_database_url, pool_size=pool_size)
+        random_file = None
+        if passwords.strategy is PasswordStrategy.RANDOM and passwords.random_passwords_file:
+            random_file = RandomPasswordFile(passwords.random_passwords_file, mode=file_mode)
+        return cls(writer=writer, random_file=random_file, protected_login=protected_login)
+
+    def new_password(self) -> str:
+        """A strong random password for a REST create, remembered for this thread's hook."""
+        password = generate_password()
+        self._local.pending = password
+        return password.reveal()
+
+    def __call__(self, user: DesiredUser, uuid: str) -> None:
+        """Finish the password of ``user``, just created in Cells with Uuid ``uuid``.
+
+        Raises ``MigrateError`` naming the user (never the hash or password) when the
+        hash cannot be written or the password cannot be recorded.
+        """
+        pending: Secret | None = getattr(self._local, "pending", None)
+        self._local.pending = None
+        subject = f"user:{user.login}"
+        if user.login == self.protected_login:
+            log.warning("%s is the account cells-migrate logs in with: password untouched", subject)
+            return
+        action = user.password.action
+        if action is PasswordAction.KEEP_HASH:
+            if self.writer is None or user.password.legacy_hash is None:
+                raise MigrateError(
+                    "keep-hash needs passwords.cells_database_url and the user's legacy hash",
+                    subject=subject,
+                )
+            self.writer.write(uuid, user.password.legacy_hash, subject=subject)
+        elif action is PasswordAction.RANDOM:
+            if self.random_file is None or pending is None:
+                raise MigrateError(
+                    "random passwords need passwords.random_passwords_file and a password "
+                    "generated for the create; reset this user's password in Cells",
+                    subject=subject,
+                )
+            self.random_file.add(user.login, pending)
+        else:
+            with self._lock:
+                self._reset.append(user.login)
+
+    def users_to_reset(self) -> list[str]:
+        """Logins created by this hook's run that need a password reset, sorted."""
+        with self._lock:
+            return sorted(self._reset)
+
+    def close(self) -> None:
+        """Close the database pool and the CSV file."""
+        if self.writer is not None:
+            self.writer.close()
+        if self.random_file is not None:
+            self.random_file.close()
+
+
+def users_needing_reset(users: Iterable[DesiredUser], created: Collection[str]) -> list[str]:
+    """Logins among ``created`` whose password is ``reset`` (random, unknown to anyone):
+    the apply report lists them so that the admin sends reset links. Sorted."""
+    return sorted(
+        u.login for u in users if u.login in created and u.password.action is PasswordAction.RESET
+    )
