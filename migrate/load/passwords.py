@@ -188,19 +188,26 @@ class PasswordHook:
         passwords: PasswordsConfig,
         *,
         file_mode: FileMode = FileMode.REFUSE,
+        creates_users: bool = True,
         pool_size: int = 4,
         protected_login: str | None = None,
     ) -> PasswordHook:
         """The hook for ``passwords`` (``file_mode``: ``APPEND`` when resuming a run).
 
-        Raises ``ConfigError`` when the random CSV cannot be created or the Cells database
-        URL is unusable.
+        ``creates_users=False`` (the plan creates no user) opens no CSV, so that a later
+        stage's apply is not refused for the file an earlier run wrote. Raises
+        ``ConfigError`` when the random CSV cannot be created or the Cells database URL is
+        unusable.
         """
         writer = None
         if passwords.strategy is PasswordStrategy.KEEP_HASH and passwords.cells_database_url:
             writer = PasswordWriter(passwords.cells_database_url, pool_size=pool_size)
         random_file = None
-        if passwords.strategy is PasswordStrategy.RANDOM and passwords.random_passwords_file:
+        if (
+            creates_users
+            and passwords.strategy is PasswordStrategy.RANDOM
+            and passwords.random_passwords_file
+        ):
             random_file = RandomPasswordFile(passwords.random_passwords_file, mode=file_mode)
         return cls(writer=writer, random_file=random_file, protected_login=protected_login)
 

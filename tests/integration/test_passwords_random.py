@@ -190,3 +190,32 @@ def test_random_without_a_generated_password_is_an_error(tmp_path: Path) -> None
     finally:
         hook.close()
     assert [r[0] for r in _rows(tmp_path / "p.csv")] == ["login", "once"]
+
+
+def test_for_config_opens_only_what_the_strategy_and_the_plan_need(tmp_path: Path) -> None:
+    path = tmp_path / "passwords.csv"
+    random_cfg = PasswordsConfig(strategy=PasswordStrategy.RANDOM, random_passwords_file=path)
+    later_stage = PasswordHook.for_config(random_cfg, creates_users=False)
+    assert later_stage.random_file is None
+    assert later_stage.writer is None
+    assert not path.exists()
+    first = PasswordHook.for_config(random_cfg)
+    first.new_password()
+    first(_user("kim", PasswordAction.RANDOM), "uuid-kim")
+    first.close()
+    with pytest.raises(ConfigError):
+        PasswordHook.for_config(random_cfg)  # a new apply never overwrites handed-out passwords
+    resumed = PasswordHook.for_config(random_cfg, file_mode=FileMode.APPEND)
+    resumed.new_password()
+    resumed(_user("lou", PasswordAction.RANDOM), "uuid-lou")
+    resumed.close()
+    assert [r[0] for r in _rows(path)] == ["login", "kim", "lou"]
+    keep = PasswordsConfig(
+        strategy=PasswordStrategy.KEEP_HASH,
+        cells_database_url=Secret(f"sqlite:///{tmp_path / 'cells.db'}"),
+    )
+    hook = PasswordHook.for_config(keep, protected_login="admin")
+    assert hook.writer is not None
+    assert hook.random_file is None
+    assert hook.protected_login == "admin"
+    hook.close()
