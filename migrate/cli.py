@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, TextIO
 
 from migrate import __version__, commands
 from migrate.config import Config, load_config
-from migrate.errors import MigrateError
+from migrate.errors import MigrateError, PlanError
 from migrate.logsetup import setup_logging
-from migrate.plan import Stage, plan_to_json, render_markdown, render_text, write_plan_file
+from migrate.plan import Plan, Stage, plan_to_json, render_markdown, render_text, write_plan_file
 from migrate.progress import LogProgress, NullProgress, Progress, TqdmProgress
 
 if TYPE_CHECKING:
@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 0 when nothing would change, 2 when something would",
     )
 
+    _add_load_commands(sub)
+
     emulator = sub.add_parser("emulator", help="run the local Cells API emulator")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8080)
@@ -98,6 +100,47 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--latency-ms", type=float, default=0.0, metavar="MS")
     emulator.add_argument("--fault-rate", type=float, default=0.0, metavar="F")
     return parser
+
+
+def _add_load_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    apply = sub.add_parser("apply", help="execute the plan (a saved plan is refused if stale)")
+    _add_config(apply)
+    apply.add_argument("plan_file", nargs="?", type=Path, metavar="PLAN", help="a saved plan")
+    _add_stages(apply)
+    apply.add_argument(
+        "--only", action="append", default=[], metavar="KIND:KEY", help="only this object"
+    )
+    apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    apply.add_argument("--force", action="store_true", help="run a stage before earlier ones")
+    apply.add_argument(
+        "--force-unlock", action="store_true", help="remove the lock of a dead run on another host"
+    )
+    apply.add_argument("--json", action="store_true", help="machine-readable summary")
+
+    resume = sub.add_parser("resume", help="continue an interrupted run")
+    _add_config(resume)
+    resume.add_argument("--run", type=int, metavar="ID", help="the run (default: the newest)")
+    resume.add_argument("--json", action="store_true", help="machine-readable summary")
+
+    status = sub.add_parser("status", help="runs, per-stage counts, failures")
+    _add_config(status)
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    rollback = sub.add_parser("rollback", help="undo a run (or every run), newest first")
+    _add_config(rollback)
+    which = rollback.add_mutually_exclusive_group()
+    which.add_argument("--run", type=int, metavar="ID", help="the run (default: last changing)")
+    which.add_argument("--all", action="store_true", help="every run of this state DB")
+    _add_stages(rollback)
+    rollback.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rollback.add_argument(
+        "--force", action="store_true", help="also undo objects changed since by someone else"
+    )
+    rollback.add_argument("--json", action="store_true", help="machine-readable output")
+
+    verify = sub.add_parser("verify", help="audit Cells against the desired state")
+    _add_config(verify)
+    verify.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def _add_config(parser: argparse.ArgumentParser) -> None:
@@ -164,6 +207,11 @@ def _dispatch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err
         "check": _check,
         "inventory": _inventory,
         "plan": _plan,
+        "apply": _apply,
+        "resume": _resume,
+        "status": _status,
+        "rollback": _rollback,
+        "verify": _verify,
         "emulator": _emulator,
     }
     return handlers[args.command](args, env, out, err)
@@ -203,6 +251,120 @@ def _plan(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Te
     else:
         render_text(plan, out)
     return 2 if args.detailed_exitcode and plan.has_changes else 0
+
+
+def _write_json(out: TextIO, data: object) -> None:
+    json.dump(data, out, indent=2)
+    out.write("\n")
+
+
+def _ask(err: TextIO, question: str, yes: bool) -> bool:
+    """Ask on the terminal; refuse to ask when stdin is not one (use --yes)."""
+    if yes:
+        return True
+    _ask_possible(yes)
+    err.write(f"{question} [y/N] ")
+    err.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def _crash_after(env: Mapping[str, str]) -> int | None:
+    value = env.get("CELLS_MIGRATE_TEST_KILL_AFTER", "")  # test hook (crash tests)
+    return int(value) if value.isdigit() else None
+
+
+def _apply(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    options = commands.ApplyOptions(
+        plan_path=args.plan_file,
+        stages=tuple(Stage(s) for s in args.stage),
+        only=tuple(args.only),
+        force=args.force,
+        force_unlock=args.force_unlock,
+    )
+    if args.plan_file is None:
+        _ask_possible(args.yes)
+
+    def confirm(plan: Plan) -> bool:
+        summary = ", ".join(f"{n} {k}" for k, n in plan.summary().items() if n)
+        err.write(f"Plan: {summary or 'nothing'}\n")
+        for kind, counts in plan.by_kind().items():
+            err.write(f"  {kind}: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n) + "\n")
+        return _ask(err, "Apply these changes to Cells?", args.yes)
+
+    result = commands.apply(
+        _config(args, env),
+        options,
+        confirm=None if args.yes or args.plan_file is not None else confirm,
+        progress=_progress(err, args.quiet),
+        crash_after=_crash_after(env),
+    )
+    if args.json:
+        _write_json(out, result.to_json())
+    else:
+        result.render_text(out)
+    return result.exit_code
+
+
+def _ask_possible(yes: bool) -> None:
+    if not yes and not sys.stdin.isatty():
+        raise PlanError(
+            "stdin is not a terminal, so cells-migrate cannot ask: review the plan with "
+            "`cells-migrate plan`, then run again with --yes"
+        )
+
+
+def _resume(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    result = commands.resume(
+        _config(args, env),
+        run_id=args.run,
+        progress=_progress(err, args.quiet),
+        crash_after=_crash_after(env),
+    )
+    if args.json:
+        _write_json(out, result.to_json())
+    else:
+        result.render_text(out)
+    return result.exit_code
+
+
+def _status(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    report = commands.status(_config(args, env))
+    if args.json:
+        _write_json(out, report)
+    else:
+        commands.render_status(report, out)
+    return 0
+
+
+def _rollback(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    _ask_possible(args.yes)
+
+    def confirm(runs: list[int], count: int) -> bool:
+        err.write(f"Rollback of run(s) {', '.join(map(str, runs)) or '-'}: {count} item(s)\n")
+        return _ask(err, "Undo these changes in Cells?", args.yes)
+
+    report = commands.rollback(
+        _config(args, env),
+        run_id=args.run,
+        every_run=args.all,
+        stages=[Stage(s) for s in args.stage],
+        force=args.force,
+        confirm=None if args.yes else confirm,
+    )
+    if args.json:
+        _write_json(out, report.to_json())
+    else:
+        report.render_text(out)
+    return report.exit_code
+
+
+def _verify(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    report = commands.verify(_config(args, env), progress=_progress(err, args.quiet))
+    if args.json:
+        _write_json(out, report.to_json())
+    else:
+        report.render_text(out)
+    return report.exit_code
 
 
 def _emulator(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:

@@ -7,9 +7,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from migrate.config import Config
 from migrate.legacy.reader import read_install
+from migrate.load.result import ApplyResult
+from migrate.load.rollback import RollbackReport
+from migrate.load.run import ApplyOptions as ApplyOptions
+from migrate.load.run import (
+    Confirm,
+    Hooks,
+    apply_for_config,
+    kill_after,
+    resume_for_config,
+    rollback_for_config,
+    status_for_config,
+    verify_for_config,
+)
+from migrate.load.run import render_status as render_status
+from migrate.load.verify import VerifyReport
 from migrate.plan import Plan, Stage, plan_for_config
 from migrate.preflight import CheckReport, run_checks
 from migrate.progress import NullProgress, Progress
@@ -38,6 +54,74 @@ def check(config: Config, *, progress: Progress | None = None) -> CheckReport:
 def plan(config: Config, *, stages: Sequence[Stage] = (), progress: Progress | None = None) -> Plan:
     """The dry-run diff of the desired state against the live Cells (read-only client)."""
     return plan_for_config(config, stages=stages, progress=progress or NullProgress())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _hooks(crash_after: int | None) -> Hooks:
+    return Hooks(on_done=kill_after(crash_after) if crash_after else None)
+
+
+def apply(
+    config: Config,
+    options: ApplyOptions,
+    *,
+    confirm: Confirm | None = None,
+    progress: Progress | None = None,
+    crash_after: int | None = None,
+) -> ApplyResult:
+    """Apply the plan (a saved one exactly, refused if stale); item failures are in the
+    result (exit 3), errors raise (``PlanError``, ``RunLockedError``, ``CellsError``…).
+    ``crash_after`` is a test hook: SIGKILL after that many confirmed items."""
+    return apply_for_config(
+        config, options, now=_now, confirm=confirm, progress=progress, hooks=_hooks(crash_after)
+    )
+
+
+def resume(
+    config: Config,
+    *,
+    run_id: int | None = None,
+    progress: Progress | None = None,
+    crash_after: int | None = None,
+) -> ApplyResult:
+    """Continue an interrupted or partial run (default: the newest)."""
+    return resume_for_config(
+        config, run_id=run_id, now=_now, progress=progress, hooks=_hooks(crash_after)
+    )
+
+
+def status(config: Config) -> dict[str, object]:
+    """The ``cells-migrate/status/1`` document of the state DB."""
+    return status_for_config(config, now=_now)
+
+
+def rollback(
+    config: Config,
+    *,
+    run_id: int | None = None,
+    every_run: bool = False,
+    stages: Sequence[Stage] = (),
+    force: bool = False,
+    confirm: Callable[[list[int], int], bool] | None = None,
+) -> RollbackReport:
+    """Undo a run (default: the last that changed something) or every run, newest first."""
+    return rollback_for_config(
+        config,
+        now=_now,
+        run_id=run_id,
+        every_run=every_run,
+        stages=tuple(stages),
+        force=force,
+        confirm=confirm,
+    )
+
+
+def verify(config: Config, *, progress: Progress | None = None) -> VerifyReport:
+    """Audit Cells against the desired state (read-only)."""
+    return verify_for_config(config, progress=progress)
 
 
 def emulator(

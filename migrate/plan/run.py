@@ -66,6 +66,7 @@ def plan_for_config(
     stages: Sequence[Stage] = (),
     progress: Progress | None = None,
     client: CellsClient | None = None,
+    inputs: DesiredInputs | None = None,
 ) -> Plan:
     """The plan ``cells-migrate plan -c CFG`` shows (and ``apply`` recomputes to check a
     saved plan with ``check_fresh``).
@@ -78,7 +79,8 @@ def plan_for_config(
         # The dry-run guarantee lives in the client (DESIGN.md): never plan without it.
         raise PlanError("a plan needs a read-only Cells client (CellsClient(read_only=True))")
     progress = progress or NullProgress()
-    inputs = desired_for_config(config, progress=progress)
+    # ``inputs``: already read by the caller (apply needs the desired objects too).
+    inputs = inputs or desired_for_config(config, progress=progress)
     # The account the tool logs in with is never modified; known for password auth only
     # (a PAT does not name its user).
     tool_login = (

@@ -187,7 +187,10 @@ def post_datasource(store: Store, call: Call) -> Answer:
         stored.update(
             ObjectsServiceName=service,
             ObjectsPort=port,
-            ObjectsBucket=os.path.basename(folder.rstrip("/")),
+            # LOCAL: the folder's last segment (cells-api.md §1.2); S3 keeps its bucket.
+            ObjectsBucket=body.get("ObjectsBucket")
+            if body.get("StorageType") == "S3"
+            else os.path.basename(folder.rstrip("/")),
             ApiKey=body.get("ApiKey") or store.new_hex(16),
             ApiSecret=body.get("ApiSecret") or store.new_uuid(),
         )

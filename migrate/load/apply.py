@@ -1,0 +1,286 @@
+"""The Cells writes of one plan action, per kind (what the executor runs in its workers).
+
+Every write goes through :class:`~migrate.cells.client.CellsClient`, whose write methods are
+safe to re-send after a lost answer (retries live there only, STYLE.md 3 "stacked retries").
+Bodies come from :mod:`migrate.cells.codec`, the same functions ``plan`` compares with.
+
+Images: what a write returns (``after``) and what an update replaces (``before``) are kept
+as plain JSON in the checkpoint DB for rollback. They never hold a secret: datasource API
+keys and secrets are left out (they could not be read back anyway, cells-api.md §1.2), and
+users are stored without a password.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from migrate.cells import codec
+from migrate.cells.client import CellsClient
+from migrate.cells.models import ACL, Group, Role, User, Workspace
+from migrate.cells.storage import DataSource
+from migrate.errors import CellsError
+from migrate.load.checkpoint_schema import JsonValue
+from migrate.mapping.desired import (
+    DesiredAcl,
+    DesiredDatasource,
+    DesiredGroup,
+    DesiredRole,
+    DesiredUser,
+    DesiredWorkspace,
+    PasswordAction,
+    RoleTarget,
+)
+from migrate.plan.actions import Action, ActionType, Kind
+from migrate.plan.targets import DesiredObject
+from migrate.secret import Secret
+
+Image = dict[str, JsonValue]
+PasswordWriter = Callable[[DesiredUser, str], None]
+"""Called after a user was created with ``(desired user, Cells Uuid)``: the ``keep-hash``
+strategy writes the legacy hash into Cells' user table there (DESIGN.md "Passwords")."""
+
+UNKNOWN_ROLE = "?"
+_SECRET_KEYS = ("ApiKey", "ApiSecret")
+
+
+@dataclass(slots=True, kw_only=True)
+class Refs:
+    """Ids learnt while applying (thread-safe): group Uuids Cells assigned, sub-folder Uuids
+    found once a datasource is indexed."""
+
+    groups: dict[str, str] = field(default_factory=dict)  # group path -> Uuid
+    folders: dict[str, str] = field(default_factory=dict)  # "<ds>/<sub>" -> node Uuid
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_group(self, path: str, uuid: str) -> None:
+        """Remember a group's Uuid."""
+        with self.lock:
+            self.groups[path] = uuid
+
+    def add_folder(self, path: str, uuid: str) -> None:
+        """Remember a sub-folder's node Uuid."""
+        with self.lock:
+            self.folders[path] = uuid
+
+    def folder_map(self) -> dict[str, str]:
+        """A copy of the resolved folders."""
+        with self.lock:
+            return dict(self.folders)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Written:
+    """What Cells confirmed: the object's id and its image as Cells returned it."""
+
+    cells_id: str
+    after: Image
+
+
+# ---------------------------------------------------------------- images
+def datasource_image(ds: DataSource) -> Image:
+    """A datasource without its secrets."""
+    body = ds.to_json(with_flat_storage=True)
+    return {k: v for k, v in body.items() if k not in _SECRET_KEYS}
+
+
+def group_image(group: Group) -> Image:
+    """A group as ``{"Uuid", "Path", "Label", "Attributes"}`` (its path in full)."""
+    return {
+        "Uuid": group.uuid,
+        "Path": group.path,
+        "Label": group.label,
+        "Attributes": dict(group.attributes),
+    }
+
+
+def group_from_image(image: Mapping[str, object]) -> Group:
+    """The group an image describes."""
+    attrs = image.get("Attributes")
+    return Group(
+        label=str(image.get("Label") or ""),
+        path=str(image.get("Path") or "/"),
+        uuid=str(image.get("Uuid") or ""),
+        attributes=tuple(sorted((str(k), str(v)) for k, v in dict(attrs or {}).items()))
+        if isinstance(attrs, Mapping)
+        else (),
+    )
+
+
+def acl_image(acl: ACL) -> Image:
+    """An ACL as ``{"Action": {Name, Value}, RoleID, WorkspaceID, NodeID}``."""
+    return dict(acl.to_json())
+
+
+def user_image(user: User) -> Image:
+    """A user as Cells would take it back (no password)."""
+    return dict(replace(user, password=None).to_json())
+
+
+# ---------------------------------------------------------------- ACL ids
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AclTarget:
+    """The four parts of an ACL's Cells key, resolved."""
+
+    role_id: str
+    workspace_id: str
+    node_id: str
+    action: str
+
+
+def resolve_acl(action: Action, acl: DesiredAcl, refs: Refs) -> AclTarget:
+    """The ACL's role and node ids: from the plan's ``cells_id`` where it knew them, else
+    from what this run learnt (a group Cells just created, a folder just indexed).
+
+    Raises ``CellsError`` when one is still unknown (the item fails, the run goes on).
+    """
+    role, workspace, node, name = ([*action.cells_id.split("|"), "", "", "", ""])[:4]
+    if role in ("", UNKNOWN_ROLE) and acl.role.target is RoleTarget.GROUP:
+        role = refs.groups.get(acl.role.key, "")
+    if node.startswith(codec.UNRESOLVED_PREFIX) or not node:
+        node = codec.node_id(acl.node, refs.folder_map())
+    if not role or role == UNKNOWN_ROLE:
+        raise CellsError(
+            f"the role of {acl.role.target.value} {acl.role.key!r} is not in Cells",
+            subject=f"acl:{action.key}",
+        )
+    if node.startswith(codec.UNRESOLVED_PREFIX):
+        raise CellsError(
+            f"folder {acl.node.path!r} is not indexed in Cells (datasource not ready?); "
+            "run `cells-migrate resume` once it is",
+            subject=f"acl:{action.key}",
+        )
+    return AclTarget(
+        role_id=role,
+        workspace_id=workspace or acl.workspace_uuid,
+        node_id=node,
+        action=name or acl.action,
+    )
+
+
+# ---------------------------------------------------------------- the writes
+class Applier:
+    """Runs the Cells write of one action (thread-safe; one instance per run)."""
+
+    def __init__(
+        self,
+        client: CellsClient,
+        refs: Refs,
+        *,
+        password_writer: PasswordWriter | None = None,
+        new_password: Callable[[], str] = lambda: secrets.token_urlsafe(24),
+    ) -> None:
+        self.client = client
+        self.refs = refs
+        self.password_writer = password_writer
+        self.new_password = new_password
+
+    def write(self, action: Action, obj: DesiredObject) -> Written:
+        """Send ``action``'s write for ``obj`` and return what Cells confirmed.
+
+        Raises ``CellsError`` (the item fails; nothing else is affected).
+        """
+        if isinstance(obj, DesiredDatasource):
+            ds = self.client.put_datasource(codec.datasource_body(obj))
+            return Written(cells_id=ds.name or obj.name, after=datasource_image(ds))
+        if isinstance(obj, DesiredGroup):
+            group = self.client.put_group(codec.group_body(obj))
+            self.refs.add_group(obj.path, group.uuid)
+            return Written(cells_id=group.uuid, after=group_image(group))
+        if isinstance(obj, DesiredRole):
+            role = self.client.put_role(codec.role_body(obj))
+            return Written(cells_id=role.uuid, after=dict(role.to_json()))
+        if isinstance(obj, DesiredUser):
+            return self._user(action, obj)
+        if isinstance(obj, DesiredWorkspace):
+            return self._workspace(action, obj)
+        return self._acl(action, obj)
+
+    def _user(self, action: Action, user: DesiredUser) -> Written:
+        uuid = action.cells_id or user.uuid
+        body = codec.user_body(user, uuid=uuid)
+        create = action.action is ActionType.CREATE
+        if create and user.password.action is not PasswordAction.KEEP_HASH:
+            # reset / random: a password nobody knows until the admin resets or hands it out
+            # (DESIGN.md "Passwords"); an adopted user keeps its own (never sent).
+            body = replace(body, password=Secret(self.new_password()))
+        written = self.client.put_user(body)
+        if create and self.password_writer is not None:
+            self.password_writer(user, written.uuid)
+        return Written(cells_id=written.uuid, after=user_image(written))
+
+    def _workspace(self, action: Action, ws: DesiredWorkspace) -> Written:
+        body = codec.workspace_body(ws, self.refs.folder_map())
+        missing = [r.path for r in body.roots if r.uuid.startswith(codec.UNRESOLVED_PREFIX)]
+        if missing:
+            raise CellsError(
+                f"root folder(s) {', '.join(missing)} not indexed in Cells (datasource not "
+                "ready?); run `cells-migrate resume` once it is",
+                subject=f"workspace:{ws.slug}",
+            )
+        written = self.client.put_workspace(body)
+        return Written(cells_id=written.uuid or ws.uuid, after=dict(written.to_json()))
+
+    def _acl(self, action: Action, acl: DesiredAcl) -> Written:
+        target = resolve_acl(action, acl, self.refs)
+        body = codec.acl_body(
+            role_id=target.role_id,
+            workspace_id=target.workspace_id,
+            node=target.node_id,
+            action=target.action,
+            value=acl.value,
+        )
+        if action.action is not ActionType.CREATE:
+            # Cells' ACL is insert-only with a unique key (cells-api.md §1.6: a duplicate
+            # answers 500): a new value replaces the old row.
+            self.client.delete_acls(replace(body, value=""))
+        written = self.client.put_acl(body)
+        cells_id = "|".join((body.role_id, body.workspace_id, body.node_id, body.action))
+        return Written(cells_id=cells_id, after=acl_image(written if written.action else body))
+
+    # ---------------------------------------------------------------- before images
+    def before(self, action: Action, obj: DesiredObject) -> Image | None:
+        """The live object an update will replace (rollback's image); ``None`` when Cells
+        has no such object any more (the update then creates it)."""
+        if action.kind is Kind.DATASOURCE:
+            ds = self.client.get_datasource(action.key)
+            return None if ds is None else datasource_image(ds)
+        if action.kind is Kind.GROUP and isinstance(obj, DesiredGroup):
+            found = [g for g in self.client.search_groups(obj.parent_path) if g.path == obj.path]
+            return group_image(found[0]) if found else None
+        if action.kind is Kind.ROLE:
+            role = self.client.get_role(action.cells_id or action.key)
+            return None if role is None else dict(role.to_json())
+        if action.kind is Kind.USER:
+            user = self.client.get_user(action.key)
+            return None if user is None else user_image(user)
+        if action.kind is Kind.WORKSPACE and isinstance(obj, DesiredWorkspace):
+            found_ws = self.client.search_workspaces(uuid=action.cells_id or obj.uuid)
+            return dict(found_ws[0].to_json()) if found_ws else None
+        if isinstance(obj, DesiredAcl):
+            target = resolve_acl(action, obj, self.refs)
+            old = next((c.old for c in action.changes if c.field == "value"), None)
+            if old is None:
+                return None
+            return acl_image(
+                codec.acl_body(
+                    role_id=target.role_id,
+                    workspace_id=target.workspace_id,
+                    node=target.node_id,
+                    action=target.action,
+                    value=old,
+                )
+            )
+        return None
+
+
+def role_from_image(image: Mapping[str, object]) -> Role:
+    """The role an image describes."""
+    return Role.from_json(image)
+
+
+def workspace_from_image(image: Mapping[str, object]) -> Workspace:
+    """The workspace an image describes."""
+    return Workspace.from_json(image)

@@ -1,0 +1,250 @@
+"""The executor: runs a plan's actions stage by stage with a bounded pool of workers.
+
+Guarantees (issue 6 item 2, STYLE.md 2.3):
+
+* stages run in DESIGN.md's order; inside a stage, waves of equal ``Action.order`` (parents
+  first), each wave on at most ``concurrency`` threads sharing one thread-safe client;
+* before workspaces or ACLs need sub-folder nodes, the datasources holding them are waited
+  for (started and indexed, :class:`~migrate.load.readiness.DatasourceWaiter`) and the
+  folders' node Uuids are resolved;
+* report-and-continue: a ``MigrateError`` of one item is recorded as that item's failure;
+  the objects that depend on it are skipped with the reason; anything else is a bug and
+  propagates (the caller marks the run failed after the checkpoint is flushed);
+* an item is ``done`` only after Cells confirmed its write (``mark_done`` after the answer);
+  an update's rollback image is saved before the update is sent;
+* Ctrl-C: no new request is started, in-flight ones finish and are recorded, and the
+  result says ``interrupted`` (the run stays resumable).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from itertools import groupby
+
+from migrate.errors import CheckpointError, MigrateError
+from migrate.load.apply import Applier, Written
+from migrate.load.checkpoint import CheckpointDB, ItemWriter
+from migrate.load.readiness import DatasourceWaiter
+from migrate.load.result import ApplyResult, Tally
+from migrate.load.stages import by_stage, dependencies
+from migrate.mapping.desired import DesiredAcl, DesiredWorkspace, NodeKind
+from migrate.plan.actions import Action, ActionType, Kind, Stage
+from migrate.plan.targets import DesiredIndex, DesiredObject
+from migrate.progress import NullProgress, Progress
+
+log = logging.getLogger(__name__)
+
+IN_FLIGHT_PER_WORKER = 4  # submitted ahead of the workers, so they never wait for the loop
+_FOLDER_STAGES = (Stage.WORKSPACES, Stage.ACLS)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkItem:
+    """One action and the checkpoint item that records it."""
+
+    item_id: int
+    action: Action
+
+
+class Executor:
+    """Runs work items against Cells and records each outcome in the checkpoint."""
+
+    def __init__(
+        self,
+        *,
+        applier: Applier,
+        db: CheckpointDB,
+        writer: ItemWriter,
+        run_id: int,
+        index: DesiredIndex,
+        waiter: DatasourceWaiter,
+        concurrency: int,
+        progress: Progress | None = None,
+        tool_login: str | None = None,
+        on_done: Callable[[], None] | None = None,
+    ) -> None:
+        self.applier = applier
+        self.db = db
+        self.writer = writer
+        self.run_id = run_id
+        self.index = index
+        self.waiter = waiter
+        self.concurrency = max(1, concurrency)
+        self.progress = progress or NullProgress()
+        self.tool_login = tool_login
+        self.on_done = on_done
+        self.tally = Tally()
+        self._stop = threading.Event()
+        self._failed: dict[tuple[Kind, str], str] = {}
+        self._failed_lock = threading.Lock()
+        self._slugs = {
+            w.uuid: w.slug for w in index.objects.values() if isinstance(w, DesiredWorkspace)
+        }
+
+    def run(self, items: Sequence[WorkItem]) -> ApplyResult:
+        """Run ``items`` (any order; they are put in stage and dependency order).
+
+        Returns the result (``interrupted`` after Ctrl-C). Raises ``CheckpointError`` when
+        the state DB fails, and re-raises any bug after the in-flight items are recorded.
+        """
+        interrupted = False
+        grouped = by_stage(i.action for i in items)
+        by_action = {id(i.action): i for i in items}
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="apply") as pool:
+            try:
+                for stage, actions in grouped:
+                    self._run_stage(pool, stage, [by_action[id(a)] for a in actions])
+                    if self._stop.is_set():
+                        break
+            except KeyboardInterrupt:
+                interrupted = True
+                log.warning("interrupted: in-flight requests finished and recorded")
+        interrupted = interrupted or self._stop.is_set()
+        return self.tally.result(run_id=self.run_id, interrupted=interrupted)
+
+    # ---------------------------------------------------------------- stages
+    def _run_stage(self, pool: ThreadPoolExecutor, stage: Stage, items: list[WorkItem]) -> None:
+        writes = [i for i in items if self._settle(i)]
+        if stage in _FOLDER_STAGES and writes:
+            self._prepare_folders(writes)
+        self.progress.start(f"apply {stage.value}", len(items))
+        self.progress.update(len(items) - len(writes))
+        ordered = sorted(writes, key=lambda i: i.action.order)
+        for _, wave in groupby(ordered, key=lambda i: i.action.order):
+            self._run_wave(pool, iter(list(wave)))
+            if self._stop.is_set():
+                break
+        self.progress.finish()
+        self.writer.flush()
+
+    def _run_wave(self, pool: ThreadPoolExecutor, items: Iterator[WorkItem]) -> None:
+        inflight: set[Future[None]] = set()
+        limit = self.concurrency * IN_FLIGHT_PER_WORKER
+        try:
+            while True:
+                while not self._stop.is_set() and len(inflight) < limit:
+                    item = next(items, None)
+                    if item is None:
+                        break
+                    inflight.add(pool.submit(self._write, item))
+                if not inflight:
+                    return
+                done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()  # a bug in a worker propagates from here
+                self.writer.flush_if_due()
+        except BaseException:
+            # Ctrl-C or a bug: start nothing new; let the in-flight requests finish and be
+            # recorded so the checkpoint matches what Cells holds.
+            self._stop.set()
+            wait(inflight)
+            raise
+
+    # ---------------------------------------------------------------- one item
+    def _settle(self, item: WorkItem) -> bool:
+        """Record what needs no request (noop, skip, conflict, blocked); True to write."""
+        action = item.action
+        kind = action.action
+        if kind is ActionType.NOOP or (kind is ActionType.ADOPT and not action.changes):
+            self.writer.mark_done(item.item_id, cells_id=action.cells_id or None)
+            self.tally.add(action, "done")
+            return False
+        if kind is ActionType.SKIP:
+            self.writer.mark_skipped(item.item_id, reason=action.reason or "skipped by the plan")
+            self.tally.add(action, "skipped")
+            return False
+        if kind is ActionType.CONFLICT:
+            self._fail(item, f"conflict: {action.reason}")
+            return False
+        if action.kind is Kind.USER and self.tool_login and action.key == self.tool_login:
+            reason = "the account the tool logs in with is never modified"
+            self.writer.mark_skipped(item.item_id, reason=reason)
+            self.tally.add(action, "skipped")
+            return False
+        return True
+
+    def _write(self, item: WorkItem) -> None:
+        if self._stop.is_set():
+            return  # left pending: resume picks it up
+        action = item.action
+        obj = self.index.get(action)
+        blocked = self._blocked_by(action, obj)
+        if blocked is not None:
+            self._block(item, blocked)
+            return
+        if obj is None:
+            self._fail(item, "no desired object for this action: re-run `cells-migrate plan`")
+            return
+        try:
+            written = self._send(item, obj)
+        except CheckpointError:
+            raise
+        except MigrateError as exc:
+            self._fail(item, str(exc))
+            return
+        self.writer.mark_done(item.item_id, cells_id=written.cells_id or None, after=written.after)
+        self.tally.add(action, "done")
+        self.progress.update(1)
+        if self.on_done is not None:
+            self.on_done()
+
+    def _send(self, item: WorkItem, obj: DesiredObject) -> Written:
+        action = item.action
+        if action.action in (ActionType.UPDATE, ActionType.ADOPT):
+            before = self.applier.before(action, obj)
+            if before is not None:
+                self.db.save_before(item.item_id, before)
+        return self.applier.write(action, obj)
+
+    def _blocked_by(self, action: Action, obj: DesiredObject | None) -> str | None:
+        with self._failed_lock:
+            for dep in dependencies(action, obj, self._slugs):
+                if dep in self._failed:
+                    return f"not sent: {dep[0].value} {dep[1]!r} failed ({self._failed[dep]})"
+        return None
+
+    def _fail(self, item: WorkItem, error: str) -> None:
+        action = item.action
+        log.warning("%s %s failed: %s", action.kind.value, action.key, error)
+        self.writer.mark_failed(item.item_id, error=error)
+        with self._failed_lock:
+            self._failed[(action.kind, action.key)] = error[:120]
+        self.tally.add(action, "failed", error)
+        self.progress.update(1)
+
+    def _block(self, item: WorkItem, reason: str) -> None:
+        action = item.action
+        self.writer.mark_skipped(item.item_id, reason=reason)
+        with self._failed_lock:
+            self._failed[(action.kind, action.key)] = "skipped: a dependency failed"
+        self.tally.add(action, "skipped", reason)
+        self.progress.update(1)
+
+    # ---------------------------------------------------------------- folders
+    def _prepare_folders(self, items: list[WorkItem]) -> None:
+        """Wait for the datasources of unresolved sub-folder nodes, then resolve them."""
+        known = self.applier.refs.folder_map()
+        paths: set[str] = set()
+        for item in items:
+            obj = self.index.get(item.action)
+            nodes = obj.root_nodes if isinstance(obj, DesiredWorkspace) else ()
+            if isinstance(obj, DesiredAcl):
+                nodes = (obj.node,)
+            paths |= {
+                n.path
+                for n in nodes
+                if n.kind is NodeKind.FOLDER and n.uuid is None and n.path not in known
+            }
+        by_ds: dict[str, list[str]] = {}
+        for path in sorted(paths):
+            by_ds.setdefault(path.split("/", 1)[0], []).append(path)
+        for name, folder_paths in by_ds.items():
+            if (Kind.DATASOURCE, name) in self._failed:
+                continue
+            found = self.waiter.resolve(name, folder_paths)
+            for path, uuid in found.items():
+                self.applier.refs.add_folder(path, uuid)

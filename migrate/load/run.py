@@ -1,0 +1,361 @@
+"""What ``apply``, ``resume`` and ``status`` do, as functions the commands call.
+
+``apply``: plan (or read a saved plan and refuse it when stale), check the stage order, ask,
+record the run's items in the checkpoint DB, execute. ``resume``: take over an interrupted
+run and re-plan against the live Cells, so that every item not recorded ``done`` is checked
+against Cells before anything is written (an object that landed before a crash is a
+``noop`` now, never a duplicate ACL or a ``-1`` slug); then execute the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from migrate.cells.client import CellsClient
+from migrate.config import AuthMethod, Config
+from migrate.errors import CheckpointError, PlanError
+from migrate.load.apply import Applier, PasswordWriter, Refs
+from migrate.load.checkpoint import (
+    CheckpointDB,
+    ItemStatus,
+    LockHolder,
+    PlannedItem,
+    RunInfo,
+    RunStatus,
+    this_process,
+)
+from migrate.load.checkpoint_schema import ItemAction
+from migrate.load.executor import Executor, WorkItem
+from migrate.load.readiness import DatasourceWaiter
+from migrate.load.result import ApplyResult
+from migrate.load.rollback import RollbackReport, rollback
+from migrate.load.stages import check_order, parse_only, select
+from migrate.load.verify import SETTLE_S, VerifyReport, verify_with_settle
+from migrate.plan import (
+    Action,
+    ActionType,
+    DesiredIndex,
+    Plan,
+    Stage,
+    check_fresh,
+    desired_for_config,
+    plan_for_config,
+    read_plan_file,
+)
+from migrate.plan.run import DesiredInputs
+from migrate.progress import NullProgress, Progress
+
+log = logging.getLogger(__name__)
+
+Now = Callable[[], datetime]
+Confirm = Callable[[Plan], bool]
+_RESUMABLE_RUNS = (RunStatus.INTERRUPTED, RunStatus.PARTIAL, RunStatus.FAILED, RunStatus.RUNNING)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplyOptions:
+    """The options of ``apply`` (and what ``resume`` shares with it)."""
+
+    plan_path: Path | None = None
+    stages: tuple[Stage, ...] = ()
+    only: tuple[str, ...] = ()
+    force: bool = False
+    force_unlock: bool = False
+    ready_timeout_s: float = 3600.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hooks:
+    """Injected behaviour: the keep-hash writer, a test hook after each confirmed item."""
+
+    password_writer: PasswordWriter | None = None
+    on_done: Callable[[], None] | None = None
+    holder: LockHolder = field(default_factory=this_process)
+
+
+def tool_login(config: Config) -> str | None:
+    """The account the tool logs in with (known for password auth; a PAT names nobody)."""
+    auth = config.cells.auth
+    return auth.login if auth.method is AuthMethod.PASSWORD else None
+
+
+def open_state(config: Config, *, now: Now, create: bool = True) -> CheckpointDB:
+    """The checkpoint DB of ``config.state.url``."""
+    return CheckpointDB.open(config.state.url, now=now, create=create)
+
+
+def _plan(config: Config, inputs: DesiredInputs, stages: Sequence[Stage], p: Progress) -> Plan:
+    """The plan exactly as ``cells-migrate plan`` makes it (same fingerprint)."""
+    return plan_for_config(config, stages=stages, progress=p, inputs=inputs)
+
+
+def plan_to_apply(
+    config: Config, options: ApplyOptions, progress: Progress
+) -> tuple[Plan, DesiredInputs]:
+    """The plan ``apply`` executes and the desired state behind it.
+
+    A saved plan is applied exactly, after checking it is fresh (``StalePlanError``);
+    otherwise the plan of every stage is made and narrowed to ``--stage``/``--only``. An
+    earlier stage with work left refuses a later one (``PlanError``) unless ``force``.
+    """
+    inputs = desired_for_config(config, progress=progress)
+    only = parse_only(options.only)
+    if options.plan_path is not None:
+        saved = read_plan_file(options.plan_path)
+        check_fresh(saved, _plan(config, inputs, saved.stages, progress).fingerprint)
+        if saved.stages and not options.force:
+            check_order(_plan(config, inputs, (), progress).actions, saved.stages, force=False)
+        chosen = select(saved.actions, stages=options.stages, only=only)
+        return replace(saved, actions=tuple(chosen)), inputs
+    full = _plan(config, inputs, (), progress)
+    check_order(full.actions, options.stages, force=options.force)
+    chosen = select(full.actions, stages=options.stages, only=only)
+    return replace(full, actions=tuple(chosen), stages=options.stages), inputs
+
+
+def _item_action(action: Action) -> ItemAction:
+    if action.action is ActionType.CONFLICT:
+        return ItemAction.SKIP
+    return ItemAction(action.action.value)
+
+
+def _planned(action: Action) -> PlannedItem:
+    return PlannedItem(
+        stage=action.stage.value,
+        kind=action.kind.value,
+        key=action.key,
+        action=_item_action(action),
+        cells_id=action.cells_id or None,
+    )
+
+
+def apply_for_config(
+    config: Config,
+    options: ApplyOptions,
+    *,
+    now: Now,
+    confirm: Confirm | None = None,
+    progress: Progress | None = None,
+    hooks: Hooks | None = None,
+) -> ApplyResult:
+    """``cells-migrate apply``: plan, confirm (unless ``confirm`` is None), execute.
+
+    Raises ``StalePlanError``/``PlanError`` (nothing written), ``RunLockedError`` (another
+    apply holds the state DB), ``CheckpointError``; item failures are in the result.
+    """
+    progress = progress or NullProgress()
+    hooks = hooks or Hooks()
+    plan, inputs = plan_to_apply(config, options, progress)
+    if confirm is not None and not confirm(plan):
+        raise PlanError("apply not confirmed: nothing was written")
+    with open_state(config, now=now) as db:
+        if options.force_unlock:
+            db.force_unlock()  # logs the holder it removed
+        run = db.start_run(command="apply", holder=hooks.holder, fingerprint=plan.fingerprint.value)
+        ids = db.record_planned(run.id, (_planned(a) for a in plan.actions))
+        items = [WorkItem(item_id=i, action=a) for i, a in zip(ids, plan.actions, strict=True)]
+        return _execute(config, db, run, items, inputs, options, progress, hooks)
+
+
+def _execute(
+    config: Config,
+    db: CheckpointDB,
+    run: RunInfo,
+    items: list[WorkItem],
+    inputs: DesiredInputs,
+    options: ApplyOptions,
+    progress: Progress,
+    hooks: Hooks,
+) -> ApplyResult:
+    """Run ``items`` under ``run`` (which holds the lock) and record the run's end."""
+    holder = hooks.holder
+    try:
+        with (
+            CellsClient(config.cells, read_only=False) as client,
+            db.writer(run.id, holder=holder) as writer,
+        ):
+            executor = Executor(
+                applier=Applier(client, Refs(), password_writer=hooks.password_writer),
+                db=db,
+                writer=writer,
+                run_id=run.id,
+                index=DesiredIndex.build(inputs.desired),
+                waiter=DatasourceWaiter(
+                    client, timeout_s=options.ready_timeout_s, progress=progress
+                ),
+                concurrency=config.cells.concurrency,
+                progress=progress,
+                tool_login=tool_login(config),
+                on_done=hooks.on_done,
+            )
+            result = executor.run(items)
+    except KeyboardInterrupt:
+        db.finish_run(run.id, holder=holder, status=RunStatus.INTERRUPTED)
+        raise
+    except BaseException:
+        # a bug or the state DB failing: the writer flushed on the way out; the run is failed
+        # (resumable) and the error goes up with its traceback (STYLE.md 2.3).
+        db.finish_run(run.id, holder=holder, status=RunStatus.FAILED)
+        raise
+    counts = result.to_json()["counts"]
+    db.finish_run(run.id, holder=holder, status=result.status, summary=counts)  # type: ignore[arg-type]
+    log.info("run %d: %s", run.id, result.status.value)
+    return result
+
+
+def _resume_target(db: CheckpointDB, run_id: int | None) -> RunInfo:
+    if run_id is not None:
+        return db.get_run(run_id)
+    for run in db.runs():
+        if run.command == "apply" and run.status in _RESUMABLE_RUNS:
+            return run
+    raise CheckpointError(
+        f"no interrupted or partial apply run in {db.shown_url}: nothing to resume"
+    )
+
+
+def resume_for_config(
+    config: Config,
+    *,
+    run_id: int | None,
+    now: Now,
+    options: ApplyOptions | None = None,
+    progress: Progress | None = None,
+    hooks: Hooks | None = None,
+) -> ApplyResult:
+    """``cells-migrate resume``: continue run ``run_id`` (default: the newest interrupted,
+    partial or failed apply). Every item not ``done`` is re-planned against Cells first.
+
+    Raises ``CheckpointError`` (no such run, nothing to resume) and ``RunLockedError``.
+    """
+    progress = progress or NullProgress()
+    hooks = hooks or Hooks()
+    options = options or ApplyOptions()
+    with open_state(config, now=now, create=False) as db:
+        target = _resume_target(db, run_id)
+        if target.status is RunStatus.DONE:
+            raise CheckpointError(f"run {target.id} is done: nothing to resume (use apply)")
+        run = db.resume_run(target.id, holder=hooks.holder)
+        records = list(db.items(run.id))
+        stages = tuple(sorted({Stage(r.stage) for r in records}, key=lambda s: s.rank))
+        inputs = desired_for_config(config, progress=progress)
+        fresh = {(a.kind.value, a.key): a for a in _plan(config, inputs, (), progress).actions}
+        items: list[WorkItem] = []
+        with db.writer(run.id, holder=hooks.holder) as writer:
+            for record in records:
+                if record.status is ItemStatus.DONE:
+                    continue
+                action = fresh.get((record.kind, record.key))
+                if action is None:
+                    writer.mark_skipped(record.id, reason="no longer in the plan")
+                else:
+                    items.append(WorkItem(item_id=record.id, action=action))
+        if not records:  # killed between starting the run and recording its items
+            wanted = set(stages) or set(Stage)
+            actions = [a for a in fresh.values() if a.stage in wanted]
+            ids = db.record_planned(run.id, (_planned(a) for a in actions))
+            items = [WorkItem(item_id=i, action=a) for i, a in zip(ids, actions, strict=True)]
+        log.info("resuming run %d: %d items left of %d", run.id, len(items), len(records))
+        return _execute(config, db, run, items, inputs, options, progress, hooks)
+
+
+def status_for_config(config: Config, *, now: Now) -> dict[str, object]:
+    """``cells-migrate status``: the ``cells-migrate/status/1`` document (no runs when the
+    state DB does not exist yet)."""
+    try:
+        db = open_state(config, now=now, create=False)
+    except CheckpointError as exc:
+        if "nothing has run yet" not in str(exc):
+            raise
+        return {"schema": "cells-migrate/status/1", "runs": []}
+    with db:
+        return dict(db.status_report())
+
+
+def kill_after(count: int) -> Callable[[], None]:
+    """A test hook: SIGKILL this process once ``count`` items were confirmed (crash tests
+    choose kill points deterministically with it; never used outside tests)."""
+    seen = [0]
+    lock = threading.Lock()
+
+    def hook() -> None:
+        with lock:
+            seen[0] += 1
+            if seen[0] >= count:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    return hook
+
+
+def verify_for_config(
+    config: Config,
+    *,
+    progress: Progress | None = None,
+    settle_s: float = SETTLE_S,
+    sleep: Callable[[float], None] = time.sleep,
+) -> VerifyReport:
+    """``cells-migrate verify``: the desired state against the live Cells (read-only)."""
+    progress = progress or NullProgress()
+    inputs = desired_for_config(config, progress=progress)
+    return verify_with_settle(
+        lambda: _plan(config, inputs, (), progress), settle_s=settle_s, sleep=sleep
+    )
+
+
+def rollback_for_config(
+    config: Config,
+    *,
+    now: Now,
+    run_id: int | None = None,
+    every_run: bool = False,
+    stages: tuple[Stage, ...] = (),
+    force: bool = False,
+    confirm: Callable[[list[int], int], bool] | None = None,
+    holder: LockHolder | None = None,
+) -> RollbackReport:
+    """``cells-migrate rollback``: undo a run (default: the last one that changed something)
+    or every run; raises ``CheckpointError`` when there is no state DB or the lock is held."""
+    with (
+        open_state(config, now=now, create=False) as db,
+        CellsClient(config.cells, read_only=False) as client,
+    ):
+        return rollback(
+            db,
+            client,
+            holder=holder or this_process(),
+            run_id=run_id,
+            every_run=every_run,
+            stages=stages,
+            force=force,
+            confirm=confirm,
+        )
+
+
+def render_status(report: Mapping[str, object], out: TextIO) -> None:
+    """The ``status`` document as text: one line per run, then its stages."""
+    runs = report.get("runs")
+    if not isinstance(runs, list) or not runs:
+        out.write("No runs recorded yet.\n")
+        return
+    for run in runs:
+        if not isinstance(run, dict):
+            continue
+        counts = run.get("counts") or {}
+        shown = ", ".join(f"{n} {k}" for k, n in dict(counts).items() if n)
+        out.write(
+            f"run {run.get('id')}  {run.get('command')}  {run.get('status')}  "
+            f"started {run.get('started_at')}  finished {run.get('finished_at') or '-'}  "
+            f"{shown or 'no items'}\n"
+        )
+        for stage, stage_counts in dict(run.get("stages") or {}).items():
+            per = ", ".join(f"{n} {k}" for k, n in dict(stage_counts).items() if n)
+            out.write(f"    {stage:<11} {per}\n")

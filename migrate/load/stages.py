@@ -1,0 +1,125 @@
+"""Stage order and the choice of what one apply runs (pure: no I/O).
+
+DESIGN.md "Stages and their order": ``datasources`` → ``groups`` → ``roles`` → ``users`` →
+``workspaces`` → ``acls`` → ``shares``. A stage may be re-run; a later stage refuses to run
+before an earlier one completed unless ``--force``. Inside a stage, actions run in *waves*
+of equal ``Action.order`` (parents before children: a nested group after its parent, a
+shared user after its owner); a wave's actions are independent and run concurrently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import groupby
+
+from migrate.errors import PlanError
+from migrate.mapping.desired import (
+    DesiredAcl,
+    DesiredGroup,
+    DesiredUser,
+    DesiredWorkspace,
+    RoleTarget,
+)
+from migrate.plan.actions import Action, Kind, Stage
+from migrate.plan.targets import DesiredObject
+
+STAGE_ORDER: tuple[Stage, ...] = tuple(sorted(Stage, key=lambda s: s.rank))
+
+
+def parse_only(values: Iterable[str]) -> frozenset[tuple[Kind, str]]:
+    """``--only KIND:KEY`` values as ``(kind, key)``; raises ``PlanError`` when malformed."""
+    out: set[tuple[Kind, str]] = set()
+    for value in values:
+        kind, sep, key = value.partition(":")
+        if not sep or not key or kind not in {k.value for k in Kind}:
+            kinds = ", ".join(k.value for k in Kind)
+            raise PlanError(f"--only {value!r}: use KIND:KEY with KIND one of {kinds}")
+        out.add((Kind(kind), key))
+    return frozenset(out)
+
+
+def select(
+    actions: Iterable[Action],
+    *,
+    stages: Sequence[Stage] = (),
+    only: frozenset[tuple[Kind, str]] = frozenset(),
+) -> list[Action]:
+    """The actions of ``stages`` (all when empty) and, with ``only``, just those objects."""
+    wanted = set(stages) or set(Stage)
+    return [a for a in actions if a.stage in wanted and (not only or (a.kind, a.key) in only)]
+
+
+def check_order(full: Iterable[Action], stages: Sequence[Stage], *, force: bool) -> None:
+    """Refuse to run ``stages`` while an earlier stage still has work in ``full`` (the plan
+    of every stage against the live Cells).
+
+    An earlier stage is complete when Cells already holds everything it would write (no
+    create, update or adoption left). Raises ``PlanError`` naming the stage and the next
+    step, unless ``force``.
+    """
+    if not stages or force:
+        return
+    chosen = set(stages)
+    last = max(s.rank for s in chosen)
+    pending: dict[Stage, int] = {}
+    for action in full:
+        earlier = action.stage.rank < last and action.stage not in chosen
+        if earlier and action.action.changes_cells:
+            pending[action.stage] = pending.get(action.stage, 0) + 1
+    if pending:
+        first = min(pending, key=lambda s: s.rank)
+        names = ", ".join(f"{s.value} ({pending[s]} to write)" for s in STAGE_ORDER if s in pending)
+        raise PlanError(
+            f"earlier stage(s) not completed: {names}; run `cells-migrate apply --stage "
+            f"{first.value}` first, or pass --force to run anyway"
+        )
+
+
+def by_stage(actions: Iterable[Action]) -> list[tuple[Stage, list[Action]]]:
+    """Actions grouped by stage, in run order (stages without actions left out)."""
+    ordered = sorted(actions, key=lambda a: a.stage.rank)
+    return [(stage, list(group)) for stage, group in groupby(ordered, key=lambda a: a.stage)]
+
+
+def waves(actions: Iterable[Action]) -> list[list[Action]]:
+    """A stage's actions split by dependency order (``Action.order``), lowest first."""
+    ordered = sorted(actions, key=lambda a: a.order)
+    return [list(group) for _, group in groupby(ordered, key=lambda a: a.order)]
+
+
+def dependencies(
+    action: Action, obj: DesiredObject | None, slugs: dict[str, str]
+) -> list[tuple[Kind, str]]:
+    """The objects ``action`` needs in Cells first: when one of them failed, the action is
+    skipped with a reason instead of being sent (issue 6: "a failed user does not stop the
+    others; its ACLs are skipped")."""
+    if isinstance(obj, DesiredGroup):
+        return [(Kind.GROUP, p) for p in _ancestors(obj.parent_path)]
+    if isinstance(obj, DesiredUser):
+        deps = [(Kind.GROUP, p) for p in _ancestors(obj.group_path)]
+        deps += [(Kind.ROLE, r) for r in obj.roles]
+        if obj.owner:
+            deps.append((Kind.USER, obj.owner))
+        return deps
+    if isinstance(obj, DesiredWorkspace):
+        return [(Kind.DATASOURCE, obj.datasource)] if obj.datasource else []
+    if isinstance(obj, DesiredAcl):
+        deps = []
+        role = obj.role
+        if role.target is RoleTarget.USER:
+            deps.append((Kind.USER, role.key))
+        elif role.target is RoleTarget.GROUP:
+            deps.append((Kind.GROUP, role.key))
+        elif role.target is RoleTarget.ROLE:
+            deps.append((Kind.ROLE, role.key))
+        slug = slugs.get(obj.workspace_uuid)
+        if slug:
+            deps.append((Kind.WORKSPACE, slug))
+        return deps
+    return []
+
+
+def _ancestors(path: str) -> list[str]:
+    """``/a/b`` → ``["/a", "/a/b"]``; ``/`` → ``[]``."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]

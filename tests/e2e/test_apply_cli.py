@@ -1,0 +1,255 @@
+"""``apply`` → ``verify`` → ``plan`` → ``rollback`` end to end through ``cli.main`` on the emulator.
+
+Issue 6 "Done when": a full apply of a test install (built on SQLite by
+``migrate.sample.build_install``, and the real Pydio 8 sample), then verify ok, then a plan
+with nothing left to write; rollback returns the emulator's state to exactly what it was
+before the run, updates included; the CLI's confirmation and stage-order rules.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.cells.client import CellsClient
+from migrate.cells.emulator import EmulatorConfig, EmulatorServer
+from migrate.cli import main
+from migrate.config import AuthConfig, AuthMethod, CellsConfig, load_config
+from migrate.mapping.desired import NodeKind
+from migrate.plan import desired_for_config
+from migrate.sample import BuiltInstall, InstallSpec, build_install
+from migrate.secret import Secret
+
+pytestmark = pytest.mark.e2e
+
+SPEC = InstallSpec(users=8, groups=2, roles=2, teams=1, workspaces=4, rights=12, real_hashes=2)
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "pydio8-sqlite"
+PASSWORD = "admin"  # the emulator's default admin
+
+
+@pytest.fixture
+def install(tmp_path: Path) -> BuiltInstall:
+    return build_install(tmp_path / "p8", dialect="sqlite", spec=SPEC)
+
+
+@pytest.fixture
+def emu() -> Iterator[EmulatorServer]:
+    with EmulatorServer(EmulatorConfig(seed=7, index_delay_s=0.0)) as server:
+        yield server
+
+
+def write_config(tmp: Path, install_root: Path, emu: EmulatorServer, extra: str = "") -> Path:
+    """A config file: password auth as ``admin`` (the tool's own account), own state DB."""
+    path = tmp / "config.yaml"
+    path.write_text(
+        f"legacy:\n  install_path: {install_root}\n"
+        f"cells:\n  url: {emu.url}\n  concurrency: 4\n"
+        "  auth:\n    method: password\n    login: admin\n    password: ${PW}\n"
+        f"state:\n  url: sqlite:///{tmp / 'state.db'}\n{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def make_folders(config: Path) -> int:
+    """Create the legacy folders the mapping points at (a built install leaves some out on
+    purpose); returns how many were created."""
+    desired = desired_for_config(load_config(config, {"PW": PASSWORD})).desired
+    folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
+    made = 0
+    nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]
+    targets = set(folders.values())
+    for node in nodes:
+        if node.kind is NodeKind.FOLDER and node.uuid is None:
+            name, _, sub = node.path.partition("/")
+            if name in folders:
+                targets.add(folders[name] / sub)
+    for target in sorted(targets):
+        if not target.exists():
+            target.mkdir(parents=True)
+            made += 1
+    return made
+
+
+def run(config: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    cmd, *rest = argv
+    code = main(
+        ["-q", cmd, "-c", str(config), *rest],
+        env={"PW": PASSWORD, **(env or {})},
+        stdout=out,
+        stderr=err,
+    )
+    return code, out.getvalue(), err.getvalue()
+
+
+def run_json(config: Path, *argv: str) -> tuple[int, dict[str, Any]]:
+    code, out, err = run(config, *argv, "--json")
+    assert out, err
+    return code, json.loads(out)
+
+
+def plan_actions(config: Path) -> list[dict[str, Any]]:
+    code, out, err = run(config, "plan", "--format", "json")
+    assert code == 0, err
+    actions: list[dict[str, Any]] = json.loads(out)["actions"]
+    return actions
+
+
+def test_full_apply_then_verify_then_plan_has_nothing_to_write(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, install.root, emu)
+    assert make_folders(config) > 0
+    wanted = [a for a in plan_actions(config) if a["action"] in ("create", "update", "adopt")]
+    code, result = run_json(config, "apply", "--yes")
+    assert code == 0, result
+    assert result["schema"] == "cells-migrate/apply/1"
+    assert result["status"] == "done"
+    assert result["counts"]["failed"] == 0
+    assert result["counts"]["done"] >= len(wanted) > 20
+    code, report = run_json(config, "verify")
+    assert (code, report["ok"], report["missing"], report["different"]) == (0, True, [], [])
+    assert report["checked"] >= len(wanted)
+    left = [a for a in plan_actions(config) if a["action"] not in ("noop", "skip")]
+    assert left == []
+    code, _, _ = run(config, "plan", "--detailed-exitcode")
+    assert code == 0
+    # the account the tool logs in with was never written
+    writes = [r for r in emu.requests() if r["method"] == "PUT" and r["path"] == "/a/user/admin"]
+    assert writes == []
+
+
+def test_second_apply_changes_nothing(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, install.root, emu)
+    make_folders(config)
+    assert run_json(config, "apply", "--yes")[0] == 0
+    state = emu.state()
+    code, result = run_json(config, "apply", "--yes")
+    assert code == 0
+    assert result["counts"]["failed"] == 0
+    assert emu.state() == state
+
+
+def test_rollback_restores_the_state_before_the_run_including_updates(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, install.root, emu)
+    make_folders(config)
+    # Part of the install exists already, some of it drifted by hand: the run updates those.
+    assert run_json(config, "apply", "--yes", "--stage", "datasources")[0] == 0
+    assert run_json(config, "apply", "--yes", "--stage", "groups", "--stage", "roles")[0] == 0
+    code, rolled = run_json(config, "rollback", "--all", "--yes")
+    assert code == 0, rolled
+    pristine = comparable(emu.state())
+    assert run_json(config, "apply", "--yes", "--stage", "datasources")[0] == 0
+    assert run_json(config, "apply", "--yes", "--stage", "groups", "--stage", "roles")[0] == 0
+    _drift_roles_and_groups(emu, config)
+    before = comparable(emu.state())
+    code, result = run_json(config, "apply", "--yes")
+    assert code == 0, result
+    assert comparable(emu.state()) != before
+    code, report = run_json(config, "rollback", "--yes")
+    assert code == 0, report
+    assert report["undone"] > 20
+    assert comparable(emu.state()) == before
+    # The earlier runs: the objects changed by hand since they wrote them are refused …
+    code, report = run_json(config, "rollback", "--all", "--yes")
+    assert code == 3, report
+    assert len(report["refused"]) == 2
+    assert all("changed since run" in r for r in report["refused"])
+    # … unless forced: back to a fresh Cells
+    code, report = run_json(config, "rollback", "--all", "--yes", "--force")
+    assert code == 0, report
+    assert comparable(emu.state()) == pristine
+
+
+SERVER_STAMPS = ("LastUpdated", "id")  # set by Cells on every write: no client can restore them
+
+
+def comparable(value: Any) -> Any:
+    """The emulator's state without the stamps Cells itself assigns on each write (a role's
+    ``LastUpdated``, a policy row's ``id``); everything else must match exactly."""
+    if isinstance(value, dict):
+        return {k: comparable(v) for k, v in value.items() if k not in SERVER_STAMPS}
+    if isinstance(value, list):
+        return [comparable(v) for v in value]
+    return value
+
+
+def _drift_roles_and_groups(emu: EmulatorServer, config: Path) -> None:
+    """Change one of our roles' label and a group's display name by hand (the run will
+    update them back)."""
+    desired = desired_for_config(load_config(config, {"PW": PASSWORD})).desired
+    auth = AuthConfig(method=AuthMethod.PAT, token=Secret(emu.mint_pat("admin")))
+    with CellsClient(CellsConfig(url=emu.url, auth=auth), read_only=False) as client:
+        role = client.get_role(desired.roles[0].uuid)
+        assert role is not None
+        client.put_role(replace(role, label="Renamed by hand", policies=()))
+        group = client.list_groups()[0]
+        client.put_group(replace(group, attributes=(("displayName", "Hand"),), policies=()))
+
+
+def test_real_pydio8_sample_applies_and_verifies(emu: EmulatorServer, tmp_path: Path) -> None:
+    root = tmp_path / "sample"
+    shutil.copytree(SAMPLE, root)
+    config = write_config(tmp_path, root, emu)
+    make_folders(config)
+    code, result = run_json(config, "apply", "--yes")
+    assert code in (0, 3), result
+    failed = [f for f in result["failures"] if f["status"] == "failed"]
+    assert failed == [] or code == 3
+    code, report = run_json(config, "verify")
+    missing = {(m["kind"], m["key"]) for m in report["missing"]}
+    failed_keys = {(f["kind"], f["key"]) for f in result["failures"]}
+    assert missing <= failed_keys
+    assert report["different"] == []
+
+
+def test_apply_refuses_to_ask_without_a_terminal(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(tmp_path, install.root, emu)
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    code, out, err = run(config, "apply")
+    assert code == 1
+    assert "--yes" in err
+    assert [r for r in emu.requests() if r["method"] in ("PUT", "DELETE")] == []
+
+
+def test_later_stage_refused_before_earlier_ones_unless_forced(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, install.root, emu)
+    make_folders(config)
+    code, out, err = run(config, "apply", "--yes", "--stage", "users")
+    assert code == 1
+    assert "earlier stage(s) not completed: datasources" in err
+    assert "--stage datasources" in err
+    code, result = run_json(config, "apply", "--yes", "--stage", "groups", "--force")
+    assert code == 0
+    assert set(result["by_stage"]) == {"groups"}
+
+
+def test_saved_plan_applied_exactly_and_refused_when_stale(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, install.root, emu)
+    make_folders(config)
+    saved = tmp_path / "plan.json"
+    assert run(config, "plan", "--out", str(saved), "--stage", "datasources")[0] == 0
+    code, result = run_json(config, "apply", str(saved))
+    assert code == 0
+    assert set(result["by_stage"]) == {"datasources"}
+    code, out, err = run(config, "apply", str(saved))
+    assert code == 1
+    assert "stale" in err
