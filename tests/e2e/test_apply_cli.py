@@ -220,7 +220,7 @@ def test_apply_refuses_to_ask_without_a_terminal(
 ) -> None:
     config = write_config(tmp_path, install.root, emu)
     monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
-    code, out, err = run(config, "apply")
+    code, _out, err = run(config, "apply")
     assert code == 1
     assert "--yes" in err
     assert [r for r in emu.requests() if r["method"] in ("PUT", "DELETE")] == []
@@ -231,7 +231,7 @@ def test_later_stage_refused_before_earlier_ones_unless_forced(
 ) -> None:
     config = write_config(tmp_path, install.root, emu)
     make_folders(config)
-    code, out, err = run(config, "apply", "--yes", "--stage", "users")
+    code, _out, err = run(config, "apply", "--yes", "--stage", "users")
     assert code == 1
     assert "earlier stage(s) not completed: datasources" in err
     assert "--stage datasources" in err
@@ -250,6 +250,6 @@ def test_saved_plan_applied_exactly_and_refused_when_stale(
     code, result = run_json(config, "apply", str(saved))
     assert code == 0
     assert set(result["by_stage"]) == {"datasources"}
-    code, out, err = run(config, "apply", str(saved))
+    code, _out, err = run(config, "apply", str(saved))
     assert code == 1
     assert "stale" in err
