@@ -46,19 +46,33 @@ def _drop_database() -> None:
     engine.dispose()
 
 
+QUICK_SPEC = InstallSpec(
+    users=2000,
+    groups=40,
+    roles=10,
+    workspaces=200,
+    rights=20000,
+    traps=False,
+    real_hashes=0,
+    collect_expected=False,
+    batch_size=5000,
+)
+FULL_SPEC = InstallSpec(
+    users=100_000,
+    groups=2_000,
+    roles=500,
+    workspaces=10_000,
+    rights=1_000_000,
+    traps=False,
+    real_hashes=0,
+    collect_expected=False,
+    batch_size=5000,
+)
+
+
 def _spec(args: argparse.Namespace) -> InstallSpec:
     if args.quick:
-        return InstallSpec(
-            users=2000,
-            groups=40,
-            roles=10,
-            workspaces=200,
-            rights=20000,
-            traps=False,
-            real_hashes=0,
-            collect_expected=False,
-            batch_size=5000,
-        )
+        return QUICK_SPEC
     return InstallSpec(
         users=args.users,
         groups=args.groups,
@@ -103,6 +117,29 @@ def _build_and_measure(spec: InstallSpec, count: int) -> tuple[list[Measure], ob
     return runs, counts, build_s
 
 
+def bench_inventory(spec: InstallSpec, runs: int) -> dict[str, object]:
+    """Build ``spec`` in MariaDB, run ``inventory`` ``runs`` times; the JSON record."""
+    try:
+        measures, counts, build_s = _build_and_measure(spec, runs)
+    finally:
+        _drop_database()
+    result = median_of(measures)
+    return {
+        "benchmark": "inventory",
+        "users": spec.users,
+        "workspaces": spec.workspaces,
+        "rights": spec.rights,
+        "groups": spec.groups,
+        "roles": spec.roles,
+        "runs": runs,
+        "median_wall_s": round(result.wall_s, 2),
+        "median_peak_rss_mb": round(result.peak_rss_mb, 1),
+        "all_wall_s": [round(m.wall_s, 2) for m in measures],
+        "build_s": round(build_s, 1),
+        "inventory_counts": counts,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build, measure, print a JSON line per measure and a summary table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -114,27 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rights", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    spec = _spec(args)
-    try:
-        runs, counts, build_s = _build_and_measure(spec, args.runs)
-    finally:
-        _drop_database()
-    result = median_of(runs)
-    report = {
-        "benchmark": "inventory",
-        "users": spec.users,
-        "workspaces": spec.workspaces,
-        "rights": spec.rights,
-        "groups": spec.groups,
-        "roles": spec.roles,
-        "runs": args.runs,
-        "median_wall_s": round(result.wall_s, 2),
-        "median_peak_rss_mb": round(result.peak_rss_mb, 1),
-        "all_wall_s": [round(m.wall_s, 2) for m in runs],
-        "build_s": round(build_s, 1),
-        "inventory_counts": counts,
-    }
-    print(json.dumps(report))
+    print(json.dumps(bench_inventory(_spec(args), args.runs)))
     return 0
 
 
