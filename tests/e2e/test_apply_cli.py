@@ -173,7 +173,7 @@ def test_rollback_restores_the_state_before_the_run_including_updates(
     assert comparable(emu.state()) == pristine
 
 
-SERVER_STAMPS = ("LastUpdated", "id")  # set by Cells on every write: no client can restore them
+SERVER_STAMPS = ("LastUpdated", "id", "ID")  # row ids and times Cells assigns on each write
 
 
 def comparable(value: Any) -> Any:

@@ -1,0 +1,212 @@
+"""Crash, resume, faults and the run lock of ``apply`` against the emulator (issue 6 "Done when").
+
+``python -m migrate apply`` runs as a real subprocess and is killed with SIGKILL at chosen
+points of a ~2,000-object apply: the executor's test hook (``CELLS_MIGRATE_TEST_KILL_AFTER``)
+sends SIGKILL to its own process after that many confirmed items, so the kill points are
+deterministic (no sleeps, no timing). The batched checkpoint writer then has unflushed
+outcomes for objects Cells already holds, which is exactly the case ``resume`` must handle:
+every object ends present exactly once, and no item is lost.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.cells.emulator import EmulatorConfig, EmulatorServer
+from migrate.cli import main
+from migrate.config import load_config
+from migrate.errors import RunLockedError
+from migrate.load.checkpoint import CheckpointDB, this_process
+from migrate.mapping.desired import NodeKind
+from migrate.plan import desired_for_config
+from migrate.sample import BuiltInstall, InstallSpec, build_install
+
+pytestmark = pytest.mark.integration
+PASSWORD = "admin"  # the emulator's default admin
+
+# ~2,000 objects: users, groups, roles, workspaces, datasources and ~1,400 ACLs
+BIG = InstallSpec(users=400, groups=12, roles=6, teams=2, workspaces=20, rights=1400, real_hashes=2)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# Helpers shared in spirit with tests/e2e/test_apply_cli.py (test dirs are not packages).
+def write_config(tmp: Path, install_root: Path, emu: EmulatorServer, extra: str = "") -> Path:
+    """A config file: password auth as ``admin`` (the tool's own account), own state DB."""
+    path = tmp / "config.yaml"
+    path.write_text(
+        f"legacy:\n  install_path: {install_root}\n"
+        f"cells:\n  url: {emu.url}\n  concurrency: 4\n"
+        "  auth:\n    method: password\n    login: admin\n    password: ${PW}\n"
+        f"state:\n  url: sqlite:///{tmp / 'state.db'}\n{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def make_folders(config: Path) -> int:
+    """Create the legacy folders the mapping points at (a built install leaves some out on
+    purpose); returns how many were created."""
+    desired = desired_for_config(load_config(config, {"PW": PASSWORD})).desired
+    folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
+    made = 0
+    nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]
+    targets = set(folders.values())
+    for node in nodes:
+        if node.kind is NodeKind.FOLDER and node.uuid is None:
+            name, _, sub = node.path.partition("/")
+            if name in folders:
+                targets.add(folders[name] / sub)
+    for target in sorted(targets):
+        if not target.exists():
+            target.mkdir(parents=True)
+            made += 1
+    return made
+
+
+def run(config: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    cmd, *rest = argv
+    code = main(
+        ["-q", cmd, "-c", str(config), *rest],
+        env={"PW": PASSWORD, **(env or {})},
+        stdout=out,
+        stderr=err,
+    )
+    return code, out.getvalue(), err.getvalue()
+
+
+def run_json(config: Path, *argv: str) -> tuple[int, dict[str, Any]]:
+    code, out, err = run(config, *argv, "--json")
+    assert out, err
+    return code, json.loads(out)
+
+
+@pytest.fixture(scope="module")
+def big_install(tmp_path_factory: pytest.TempPathFactory) -> BuiltInstall:
+    return build_install(tmp_path_factory.mktemp("big"), dialect="sqlite", spec=BIG)
+
+
+@pytest.fixture
+def emu() -> Iterator[EmulatorServer]:
+    with EmulatorServer(EmulatorConfig(seed=3, index_delay_s=0.0)) as server:
+        yield server
+
+
+def _cli(
+    config: Path, *argv: str, kill_after: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PW": PASSWORD, "PYTHONPATH": str(ROOT)}
+    env.pop("CELLS_MIGRATE_TEST_KILL_AFTER", None)
+    if kill_after is not None:
+        env["CELLS_MIGRATE_TEST_KILL_AFTER"] = str(kill_after)
+    cmd, *rest = argv
+    return subprocess.run(
+        [sys.executable, "-m", "migrate", "-q", cmd, "-c", str(config), *rest],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def _desired_count(config: Path) -> int:
+    desired = desired_for_config(load_config(config, {"PW": PASSWORD})).desired
+    return sum(desired.counts().values())
+
+
+def _assert_each_once(state: dict[str, Any]) -> None:
+    acl_keys = Counter(
+        (a.get("NodeID"), a["Action"]["Name"], a.get("RoleID"), a.get("WorkspaceID"))
+        for a in state["acls"]
+    )
+    assert [k for k, n in acl_keys.items() if n > 1] == []
+    slugs = [w["Slug"] for w in state["workspaces"]]
+    assert len(slugs) == len(set(slugs))
+    logins = [u["Login"] for u in state["users"]]
+    assert len(logins) == len(set(logins))
+
+
+def test_sigkill_at_several_points_then_resume_loses_and_duplicates_nothing(
+    big_install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, big_install.root, emu)
+    make_folders(config)
+    assert _desired_count(config) >= 1900
+    first = _cli(config, "apply", "--yes", kill_after=5)
+    assert first.returncode == -signal.SIGKILL, first.stderr
+    kills = [first]
+    for point in (300, 600, 400):  # per process: 5 + 1,300 of ~2,450 writes before the last
+        kills.append(_cli(config, "resume", kill_after=point))
+        assert kills[-1].returncode == -signal.SIGKILL, kills[-1].stderr
+    # each resume noticed the killed holder on this host and took its lock over
+    assert all("lost the lock" in k.stderr for k in kills[1:]), kills[1].stderr
+    final = _cli(config, "resume", "--json")
+    assert final.returncode == 0, final.stderr
+    result = json.loads(final.stdout)
+    assert result["status"] == "done"
+    _assert_each_once(emu.state())
+    wrong_slugs = [w["Slug"] for w in emu.state()["workspaces"] if w["Slug"].endswith("-1")]
+    expected = {
+        w.slug for w in desired_for_config(load_config(config, {"PW": PASSWORD})).desired.workspaces
+    }
+    assert [s for s in wrong_slugs if s not in expected] == []
+    code, report = run_json(config, "verify")
+    assert (code, report["missing"], report["different"]) == (0, [], [])
+    status = json.loads(_cli(config, "status", "--json").stdout)
+    (run,) = status["runs"]
+    assert run["status"] == "done"
+    assert run["counts"]["pending"] == 0
+    assert run["counts"]["failed"] == 0
+    assert run["counts"]["done"] + run["counts"]["skipped"] >= _desired_count(config)
+
+
+def test_apply_completes_with_faults_and_short_tokens(
+    big_install: BuiltInstall, tmp_path: Path
+) -> None:
+    emu_config = EmulatorConfig(seed=9, index_delay_s=0.0, fault_rate=0.05, token_ttl_s=2.0)
+    with EmulatorServer(emu_config) as emu:
+        config = write_config(tmp_path, big_install.root, emu)
+        make_folders(config)
+        code, result = run_json(config, "apply", "--yes")
+        assert code == 0, result["failures"][:5]
+        faults = [r for r in emu.requests() if r["status"] >= 429]
+        assert len(faults) > 20
+        emu.configure(fault_rate=0.0)
+        _assert_each_once(emu.state())
+        code, report = run_json(config, "verify")
+        assert (code, report["missing"], report["different"]) == (0, [], [])
+
+
+def test_second_concurrent_apply_is_refused(
+    big_install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, big_install.root, emu)
+    state_url = load_config(config, {"PW": PASSWORD}).state.url
+    # A live run on this host holds the lock (this very process: its pid is alive).
+    with CheckpointDB.open(state_url, now=_now) as db:
+        run = db.start_run(command="apply", holder=this_process())
+        other = _cli(config, "apply", "--yes")
+        assert other.returncode == 1
+        assert "error:" in other.stderr
+        assert f"run {run.id}" in other.stderr or "lock" in other.stderr
+        assert [r for r in emu.requests() if r["method"] in ("PUT", "DELETE")] == []
+        with pytest.raises(RunLockedError):
+            db.start_run(command="apply", holder=this_process())
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
