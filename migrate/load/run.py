@@ -80,6 +80,8 @@ class Hooks:
     password_writer: PasswordWriter | None = None
     on_done: Callable[[], None] | None = None
     holder: LockHolder = field(default_factory=this_process)
+    sleep: Callable[[float], None] = time.sleep  # the datasource-readiness poll waits with it
+    clock: Callable[[], float] = time.monotonic
 
 
 def tool_login(config: Config) -> str | None:
@@ -190,7 +192,11 @@ def _execute(
                 run_id=run.id,
                 index=DesiredIndex.build(inputs.desired),
                 waiter=DatasourceWaiter(
-                    client, timeout_s=options.ready_timeout_s, progress=progress
+                    client,
+                    timeout_s=options.ready_timeout_s,
+                    progress=progress,
+                    sleep=hooks.sleep,
+                    clock=hooks.clock,
                 ),
                 concurrency=config.cells.concurrency,
                 progress=progress,

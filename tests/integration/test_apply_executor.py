@@ -1,0 +1,229 @@
+"""The executor's behaviour against the emulator, through ``apply_for_config`` (the library).
+
+Report-and-continue (a user refused by Cells fails alone; its ACLs are skipped with the
+reason), Ctrl-C (in-flight items recorded, run resumable), the wait for a datasource to be
+indexed (a fake clock shared by the emulator and the waiter: no real sleeps), ``--only``,
+and rollback's cleanup of the ``.pydio`` marker files.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from migrate.cells.client import CellsClient
+from migrate.cells.emulator import EmulatorConfig, EmulatorServer
+from migrate.cells.models import User
+from migrate.config import Config, load_config
+from migrate.load.checkpoint import RunStatus
+from migrate.load.run import (
+    ApplyOptions,
+    Hooks,
+    apply_for_config,
+    open_state,
+    resume_for_config,
+    rollback_for_config,
+)
+from migrate.mapping.desired import NodeKind
+from migrate.plan import Plan, Stage, desired_for_config
+from migrate.sample import BuiltInstall, InstallSpec, build_install
+
+pytestmark = pytest.mark.integration
+
+SPEC = InstallSpec(users=10, groups=2, roles=2, teams=1, workspaces=4, rights=20, real_hashes=1)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def install(tmp_path: Path) -> BuiltInstall:
+    return build_install(tmp_path / "p8", dialect="sqlite", spec=SPEC)
+
+
+class FakeClock:
+    """Shared by the emulator and the waiter: ``sleep`` advances time instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+        self.slept: list[float] = []
+        self.lock = threading.Lock()
+
+    def time(self) -> float:
+        with self.lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.slept.append(seconds)
+            self.now += seconds
+
+
+@pytest.fixture
+def emu() -> Iterator[EmulatorServer]:
+    with EmulatorServer(EmulatorConfig(seed=13, index_delay_s=0.0)) as server:
+        yield server
+
+
+def _config(install: BuiltInstall, emu: EmulatorServer, tmp: Path) -> Config:
+    config = load_config(
+        None,
+        {},
+        {
+            "legacy.install_path": str(install.root),
+            "cells.url": emu.url,
+            "cells.auth.method": "pat",
+            "cells.auth.token": emu.mint_pat("admin", ttl_s=10**9),
+            "state.url": f"sqlite:///{tmp / 'state.db'}",
+        },
+    )
+    desired = desired_for_config(config).desired
+    folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    for node in [a.node for a in desired.acls] + [
+        n for w in desired.workspaces for n in w.root_nodes
+    ]:
+        name, _, sub = node.path.partition("/")
+        if node.kind is NodeKind.FOLDER and name in folders:
+            (folders[name] / sub).mkdir(parents=True, exist_ok=True)
+    return config
+
+
+def test_user_refused_by_cells_fails_alone_and_its_acls_are_skipped(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = _config(install, emu, tmp_path)
+    victim: list[str] = []
+
+    def confirm(plan: Plan) -> bool:
+        # Someone creates the login between plan and apply: Cells refuses ours (403).
+        login = next(
+            a.key
+            for a in plan.actions
+            if a.kind.value == "user"
+            and a.action.value == "create"
+            and any(b.key.startswith(f"user:{a.key}@") for b in plan.actions)
+        )
+        victim.append(login)
+        with CellsClient(config.cells, read_only=False) as cells:
+            cells.put_user(User(login=login, attributes=(("profile", "standard"),)))
+        return True
+
+    result = apply_for_config(config, ApplyOptions(), now=_now, confirm=confirm)
+    assert result.status is RunStatus.PARTIAL
+    assert result.exit_code == 3
+    (login,) = victim
+    failed = [f for f in result.failures if f.status == "failed"]
+    assert [(f.kind, f.key) for f in failed] == [("user", login)]
+    assert "already exists" in failed[0].error
+    skipped = [f for f in result.failures if f.status == "skipped" and "not sent:" in f.error]
+    assert skipped
+    # its ACLs are skipped, and so is what depends on it (a shared user it owns, that
+    # user's ACLs), each naming the failed object
+    assert any(f.kind == "acl" and f.key.startswith(f"user:{login}@") for f in skipped)
+    blocked = {("user", login)} | {(f.kind, f.key) for f in skipped}
+    for f in skipped:
+        named = f.error.split("'")[1]
+        assert ("user", named) in blocked, f
+        assert f.kind == "acl" or f.kind == "user"
+    assert result.counts["users"]["done"] >= SPEC.users - 1
+    assert result.counts["acls"]["done"] > 0
+
+
+def test_ctrl_c_records_in_flight_items_and_resume_finishes(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = _config(install, emu, tmp_path)
+    done = [0]
+
+    def interrupt_after_ten() -> None:
+        done[0] += 1
+        if done[0] == 10:
+            raise KeyboardInterrupt
+
+    result = apply_for_config(
+        config, ApplyOptions(), now=_now, hooks=Hooks(on_done=interrupt_after_ten)
+    )
+    assert result.status is RunStatus.INTERRUPTED
+    assert result.exit_code == 130
+    with open_state(config, now=_now) as db:
+        (run,) = db.runs()
+        assert run.status is RunStatus.INTERRUPTED
+        statuses = [i.status.value for i in db.items(run.id)]
+    assert statuses.count("done") >= 10  # everything Cells confirmed was recorded
+    assert "pending" in statuses
+    resumed = resume_for_config(config, run_id=None, now=_now)
+    assert resumed.status is RunStatus.DONE
+    with open_state(config, now=_now) as db:
+        assert {i.status.value for i in db.items(run.id)} <= {"done", "skipped"}
+    acls = emu.state()["acls"]
+    keys = [
+        (a.get("NodeID"), a["Action"]["Name"], a.get("RoleID"), a.get("WorkspaceID")) for a in acls
+    ]
+    assert len(keys) == len(set(keys))
+
+
+def test_waits_for_a_new_datasource_to_be_indexed(install: BuiltInstall, tmp_path: Path) -> None:
+    clock = FakeClock()
+    slow = EmulatorConfig(seed=13, index_delay_s=30.0)
+    with EmulatorServer(slow, clock=clock.time) as emu:
+        config = _config(install, emu, tmp_path)
+        hooks = Hooks(sleep=clock.sleep, clock=clock.time)
+        options = ApplyOptions(ready_timeout_s=600.0)
+        result = apply_for_config(config, options, now=_now, hooks=hooks)
+        assert result.status is RunStatus.DONE, result.failures
+        assert sum(clock.slept) >= 30.0  # it polled until Cells had indexed the datasource
+        assert sum(clock.slept) < 600.0
+        folder_acls = [a for a in emu.state()["acls"] if "-" in str(a.get("NodeID", ""))]
+        assert folder_acls
+
+
+def test_readiness_timeout_fails_only_the_items_that_need_the_folders(
+    install: BuiltInstall, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    with EmulatorServer(EmulatorConfig(seed=13, index_delay_s=10_000.0), clock=clock.time) as emu:
+        config = _config(install, emu, tmp_path)
+        hooks = Hooks(sleep=clock.sleep, clock=clock.time)
+        result = apply_for_config(config, ApplyOptions(ready_timeout_s=60.0), now=_now, hooks=hooks)
+    assert result.status is RunStatus.PARTIAL
+    failed = [f for f in result.failures if f.status == "failed"]
+    assert failed
+    assert all("not indexed" in f.error for f in failed)
+    assert result.counts["users"].get("failed", 0) == 0
+
+
+def test_only_applies_just_those_objects(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = _config(install, emu, tmp_path)
+    groups = [g.path for g in desired_for_config(config).desired.groups]
+    options = ApplyOptions(only=(f"group:{groups[0]}",), force=True)
+    result = apply_for_config(config, options, now=_now)
+    assert result.status is RunStatus.DONE
+    assert result.counts == {"groups": {"done": 1}}
+    assert [g["Path"] for g in emu.state()["groups"]] == [groups[0]]
+
+
+def test_rollback_removes_marker_files_of_a_deleted_datasource(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = _config(install, emu, tmp_path)
+    before = [d["Name"] for d in emu.state()["datasources"]]
+    result = apply_for_config(config, ApplyOptions(stages=(Stage.DATASOURCES,)), now=_now)
+    assert result.status is RunStatus.DONE
+    assert len(emu.state()["datasources"]) > len(before)
+    folders = [Path(d.folder) for d in desired_for_config(config).desired.datasources if d.folder]
+    for folder in folders:  # what a real Cells writes into every folder it indexes
+        (folder / ".pydio").write_text("{}", encoding="utf-8")
+    report = rollback_for_config(config, now=_now)
+    assert report.exit_code == 0
+    assert not [f for f in folders if (f / ".pydio").exists()]
+    assert any("removed 1 .pydio file(s)" in n for n in report.notes)
+    assert [d["Name"] for d in emu.state()["datasources"]] == before
