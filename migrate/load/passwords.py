@@ -16,10 +16,11 @@ from collections.abc import Collection, Iterable
 
 import sqlalchemy as sa
 
-from migrate.config import PasswordsConfig, PasswordStrategy
+from migrate.config import AuthMethod, Config, PasswordsConfig, PasswordStrategy
 from migrate.errors import CellsError, ConfigError, MigrateError
 from migrate.load.password_files import FileMode, RandomPasswordFile, generate_password
 from migrate.mapping.desired import DesiredUser, PasswordAction
+from migrate.plan.actions import Action, ActionType, Kind
 from migrate.secret import Secret, hide_password
 
 log = logging.getLogger(__name__)
@@ -255,7 +256,16 @@ class PasswordHook:
             return sorted(self._reset)
 
     def close(self) -> None:
-        """Close the database pool and the CSV file."""
+        """Close the database pool and the CSV file; log who needs a password reset."""
+        reset = self.users_to_reset()
+        if reset:
+            shown = ", ".join(reset[:20]) + (", …" if len(reset) > 20 else "")
+            log.info(
+                "%d created user(s) need a password reset (strategy reset, or no usable "
+                "legacy hash): %s",
+                len(reset),
+                shown,
+            )
         if self.writer is not None:
             self.writer.close()
         if self.random_file is not None:
@@ -267,4 +277,22 @@ def users_needing_reset(users: Iterable[DesiredUser], created: Collection[str]) 
     the apply report lists them so that the admin sends reset links. Sorted."""
     return sorted(
         u.login for u in users if u.login in created and u.password.action is PasswordAction.RESET
+    )
+
+
+def hook_for_run(config: Config, actions: Iterable[Action], *, resuming: bool) -> PasswordHook:
+    """The ``PasswordHook`` an apply (``resuming=False``) or resume run of ``actions`` uses.
+
+    The CSV of ``random`` is opened only when the run creates users, appended to when
+    resuming (never overwritten); the account the tool logs in with is protected; the
+    database pool is sized to ``cells.concurrency``. Raises ``ConfigError``.
+    """
+    creates = any(a.kind is Kind.USER and a.action is ActionType.CREATE for a in actions)
+    auth = config.cells.auth
+    return PasswordHook.for_config(
+        config.passwords,
+        file_mode=FileMode.APPEND if resuming else FileMode.REFUSE,
+        creates_users=creates,
+        pool_size=config.cells.concurrency,
+        protected_login=auth.login if auth.method is AuthMethod.PASSWORD else None,
     )

@@ -23,7 +23,15 @@ import requests
 from migrate.cells import codec
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
-from migrate.config import AuthConfig, AuthMethod, CellsConfig, PasswordsConfig, PasswordStrategy
+from migrate.config import (
+    AuthConfig,
+    AuthMethod,
+    CellsConfig,
+    Config,
+    LegacyConfig,
+    PasswordsConfig,
+    PasswordStrategy,
+)
 from migrate.errors import ConfigError, MigrateError
 from migrate.load.password_files import (
     PASSWORD_LENGTH,
@@ -31,10 +39,11 @@ from migrate.load.password_files import (
     RandomPasswordFile,
     generate_password,
 )
-from migrate.load.passwords import PasswordHook, users_needing_reset
+from migrate.load.passwords import PasswordHook, hook_for_run, users_needing_reset
 from migrate.logsetup import setup_logging
 from migrate.mapping import DesiredUser
 from migrate.mapping.desired import PasswordAction, PasswordPlan
+from migrate.plan.actions import Action, ActionType, Kind, Stage
 from migrate.secret import Secret
 
 pytestmark = pytest.mark.integration
@@ -219,3 +228,41 @@ def test_for_config_opens_only_what_the_strategy_and_the_plan_need(tmp_path: Pat
     assert hook.random_file is None
     assert hook.protected_login == "admin"
     hook.close()
+
+
+def test_hook_for_run_follows_the_plan_and_protects_the_tool_account(tmp_path: Path) -> None:
+    path = tmp_path / "passwords.csv"
+    config = Config(
+        legacy=LegacyConfig(install_path=tmp_path),
+        cells=CellsConfig(
+            url="http://127.0.0.1:1",
+            auth=AuthConfig(method=AuthMethod.PASSWORD, login="admin", password=Secret("pw")),
+        ),
+        passwords=PasswordsConfig(strategy=PasswordStrategy.RANDOM, random_passwords_file=path),
+    )
+    user = _user("mo", PasswordAction.RANDOM)
+    create = Action(stage=Stage.USERS, kind=Kind.USER, key="mo", action=ActionType.CREATE)
+    noop = replace(create, action=ActionType.NOOP)
+    assert hook_for_run(config, [noop], resuming=False).random_file is None
+    first = hook_for_run(config, [noop, create], resuming=False)
+    assert first.protected_login == "admin"
+    first.new_password()
+    first(user, "uuid-mo")
+    first.close()
+    with pytest.raises(ConfigError):
+        hook_for_run(config, [create], resuming=False)
+    resumed = hook_for_run(config, [create], resuming=True)
+    resumed.new_password()
+    resumed(replace(user, login="ned"), "uuid-ned")
+    resumed.close()
+    assert [r[0] for r in _rows(path)] == ["login", "mo", "ned"]
+
+
+def test_closing_the_hook_logs_who_needs_a_reset(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="migrate.load.passwords")
+    hook = PasswordHook()
+    for login in ("zed", "amy"):
+        hook(_user(login, PasswordAction.RESET), f"uuid-{login}")
+    hook.close()
+    assert "2 created user(s) need a password reset" in caplog.text
+    assert "amy, zed" in caplog.text
