@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -355,6 +356,21 @@ def _configure_session(session: requests.Session, config: CellsConfig) -> None:
         )
         # One loud warning instead of urllib3's warning on every request.
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    _environment_once(session, config.url)
+
+
+def _environment_once(session: requests.Session, url: str) -> None:
+    """Resolve what requests reads from the environment (proxies and ``NO_PROXY`` for
+    ``url``, the ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` file) once, then stop it from
+    re-reading the environment: with ``trust_env`` on it walks ``os.environ`` on every
+    request, ~19 % of the client's CPU per write at concurrency 8 (bench/README.md, issue 8).
+    """
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    if session.verify is True:
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            session.verify = bundle
+    session.trust_env = False
 
 
 def _ms(started: float) -> int:
