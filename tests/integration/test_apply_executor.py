@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import TestDatabase
 
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
@@ -31,6 +33,7 @@ from migrate.load.run import (
 from migrate.mapping.desired import NodeKind
 from migrate.plan import Plan, Stage, desired_for_config
 from migrate.sample import BuiltInstall, InstallSpec, build_install
+from migrate.secret import Secret
 
 pytestmark = pytest.mark.integration
 
@@ -227,3 +230,28 @@ def test_rollback_removes_marker_files_of_a_deleted_datasource(
     assert not [f for f in folders if (f / ".pydio").exists()]
     assert any("removed 1 .pydio file(s)" in n for n in report.notes)
     assert [d["Name"] for d in emu.state()["datasources"]] == before
+
+
+def test_apply_and_rollback_with_every_state_backend(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path, dialect: TestDatabase
+) -> None:
+    """The same run on a SQLite, MariaDB and PostgreSQL state DB (one module DB each, so
+    this is the only test here that uses ``dialect``)."""
+    config = _config(install, emu, tmp_path)
+    config = replace(config, state=replace(config.state, url=Secret(dialect.url)))
+    pristine = emu.state()
+    result = apply_for_config(config, ApplyOptions(), now=_now)
+    assert result.status is RunStatus.DONE, result.failures[:3]
+    with open_state(config, now=_now) as db:
+        run = db.runs()[0]
+        assert run.status is RunStatus.DONE
+        assert not [i for i in db.items(run.id) if i.status.value == "pending"]
+    report = rollback_for_config(config, now=_now)
+    assert report.exit_code == 0, report.refused + report.failed
+    assert [d["Name"] for d in emu.state()["datasources"]] == [
+        d["Name"] for d in pristine["datasources"]
+    ]
+    assert emu.state()["users"] == pristine["users"]
+    assert emu.state()["acls"] == pristine["acls"]
+    with open_state(config, now=_now) as db:
+        assert db.get_run(run.id).status is RunStatus.ROLLED_BACK
