@@ -15,6 +15,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from migrate.load.checkpoint import (
 )
 from migrate.load.checkpoint_schema import ItemAction
 from migrate.load.executor import Executor, WorkItem
+from migrate.load.passwords import hook_for_run
 from migrate.load.readiness import DatasourceWaiter
 from migrate.load.result import ApplyResult
 from migrate.load.rollback import RollbackReport, rollback
@@ -177,16 +179,25 @@ def _execute(
     options: ApplyOptions,
     progress: Progress,
     hooks: Hooks,
+    *,
+    resuming: bool = False,
 ) -> ApplyResult:
     """Run ``items`` under ``run`` (which holds the lock) and record the run's end."""
     holder = hooks.holder
     try:
         with (
+            # passwords.strategy for the users this run creates (DESIGN.md "Passwords").
+            closing(hook_for_run(config, [i.action for i in items], resuming=resuming)) as pw,
             CellsClient(config.cells, read_only=False) as client,
             db.writer(run.id, holder=holder) as writer,
         ):
             executor = Executor(
-                applier=Applier(client, Refs(), password_writer=hooks.password_writer),
+                applier=Applier(
+                    client,
+                    Refs(),
+                    password_writer=hooks.password_writer or pw,
+                    new_password=pw.new_password,
+                ),
                 db=db,
                 writer=writer,
                 run_id=run.id,
@@ -271,7 +282,7 @@ def resume_for_config(
             ids = db.record_planned(run.id, (_planned(a) for a in actions))
             items = [WorkItem(item_id=i, action=a) for i, a in zip(ids, actions, strict=True)]
         log.info("resuming run %d: %d items left of %d", run.id, len(items), len(records))
-        return _execute(config, db, run, items, inputs, options, progress, hooks)
+        return _execute(config, db, run, items, inputs, options, progress, hooks, resuming=True)
 
 
 def status_for_config(config: Config, *, now: Now) -> dict[str, object]:
