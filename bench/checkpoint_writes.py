@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from migrate.load.checkpoint import CheckpointDB, LockHolder, PlannedItem, RunStatus
-from migrate.load.checkpoint_schema import ItemAction
+from migrate.load.checkpoint_schema import ItemAction, JsonValue
 
 ME = LockHolder(host="bench", pid=1, user="bench")
-AFTER = {
+AFTER: dict[str, JsonValue] = {
     "Login": "user-00000",
     "GroupPath": "/sales/emea",
     "Attributes": {"profile": "standard", "displayName": "A User", "email": "a.user@example.com"},

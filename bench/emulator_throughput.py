@@ -71,6 +71,7 @@ def worker(
     for i in range(quota):
         if time.perf_counter() >= deadline:
             break
+        call: tuple[str, str, object]
         if write_every and i % write_every == 0:
             name, call = (
                 "PUT /a/role",
