@@ -111,7 +111,11 @@ def _add_load_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--only", action="append", default=[], metavar="KIND:KEY", help="only this object"
     )
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    apply.add_argument("--force", action="store_true", help="run a stage before earlier ones")
+    apply.add_argument(
+        "--force",
+        action="store_true",
+        help="run a stage before earlier ones complete, or despite blockers in the legacy data",
+    )
     apply.add_argument(
         "--force-unlock", action="store_true", help="remove the lock of a dead run on another host"
     )

@@ -24,6 +24,7 @@ from typing import TextIO
 from migrate.cells.client import CellsClient
 from migrate.config import AuthMethod, Config
 from migrate.errors import CheckpointError, PlanError
+from migrate.legacy.model import Severity
 from migrate.load.apply import Applier, PasswordWriter, Refs
 from migrate.load.checkpoint import (
     CheckpointDB,
@@ -113,6 +114,7 @@ def plan_to_apply(
     """
     inputs = desired_for_config(config, progress=progress)
     only = parse_only(options.only)
+    refuse_blockers(inputs, force=options.force)
     if options.plan_path is not None:
         saved = read_plan_file(options.plan_path)
         check_fresh(saved, _plan(config, inputs, saved.stages, progress).fingerprint)
@@ -124,6 +126,22 @@ def plan_to_apply(
     check_order(full.actions, options.stages, force=options.force)
     chosen = select(full.actions, stages=options.stages, only=only)
     return replace(full, actions=tuple(chosen), stages=options.stages), inputs
+
+
+def refuse_blockers(inputs: DesiredInputs, *, force: bool) -> None:
+    """Refuse to apply while the legacy data has blockers (``check`` lists them), unless
+    ``force``: DESIGN.md, a blocker "must be fixed before apply". Raises ``PlanError``."""
+    found = [*inputs.inventory.findings, *inputs.desired.findings]
+    blockers = sorted(
+        {f"{f.kind.value}:{f.key}: {f.message}" for f in found if f.severity is Severity.BLOCKER}
+    )
+    if blockers and not force:
+        shown = "".join(f"\n  - {b}" for b in blockers[:10])
+        more = f"\n  … and {len(blockers) - 10} more" if len(blockers) > 10 else ""
+        raise PlanError(
+            f"{len(blockers)} blocker(s) in the legacy data must be fixed first "
+            f"(`cells-migrate check` lists them; --force applies the rest anyway):{shown}{more}"
+        )
 
 
 def _item_action(action: Action) -> ItemAction:

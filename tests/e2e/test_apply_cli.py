@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -253,3 +254,23 @@ def test_saved_plan_applied_exactly_and_refused_when_stale(
     code, _out, err = run(config, "apply", str(saved))
     assert code == 1
     assert "stale" in err
+
+
+def test_blockers_in_the_legacy_data_refuse_apply_unless_forced(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, install.root, emu)
+    make_folders(config)
+    db = install.data_path / "plugins" / "conf.sql" / "pydio.db"
+    with sqlite3.connect(db) as conn:  # a login that differs from another only by case
+        conn.execute(
+            "INSERT INTO ajxp_users (login, password, groupPath) VALUES ('USER00001', 'x', '/')"
+        )
+    code, _out, err = run(config, "apply", "--yes")
+    assert code == 1
+    assert "blocker(s) in the legacy data must be fixed first" in err
+    assert "login-clash" in err or "differ only by case" in err
+    assert [r for r in emu.requests() if r["method"] in ("PUT", "DELETE")] == []
+    code, result = run_json(config, "apply", "--yes", "--force")
+    assert code in (0, 3)
+    assert result["counts"]["done"] > 20
