@@ -209,24 +209,19 @@ def _execute(
             CellsClient(config.cells, read_only=False) as client,
             db.writer(run.id, holder=holder) as writer,
         ):
+            applier = Applier(
+                client,
+                Refs(),
+                password_writer=hooks.password_writer or pw,
+                new_password=pw.new_password,
+            )
             executor = Executor(
-                applier=Applier(
-                    client,
-                    Refs(),
-                    password_writer=hooks.password_writer or pw,
-                    new_password=pw.new_password,
-                ),
+                applier=applier,
                 db=db,
                 writer=writer,
                 run_id=run.id,
                 index=DesiredIndex.build(inputs.desired),
-                waiter=DatasourceWaiter(
-                    client,
-                    timeout_s=options.ready_timeout_s,
-                    progress=progress,
-                    sleep=hooks.sleep,
-                    clock=hooks.clock,
-                ),
+                waiter=_waiter(client, options, progress, hooks),
                 concurrency=config.cells.concurrency,
                 progress=progress,
                 tool_login=tool_login(config),
@@ -245,6 +240,18 @@ def _execute(
     db.finish_run(run.id, holder=holder, status=result.status, summary=counts)  # type: ignore[arg-type]
     log.info("run %d: %s", run.id, result.status.value)
     return result
+
+
+def _waiter(
+    client: CellsClient, options: ApplyOptions, progress: Progress, hooks: Hooks
+) -> DatasourceWaiter:
+    return DatasourceWaiter(
+        client,
+        timeout_s=options.ready_timeout_s,
+        progress=progress,
+        sleep=hooks.sleep,
+        clock=hooks.clock,
+    )
 
 
 def _resume_target(db: CheckpointDB, run_id: int | None) -> RunInfo:
