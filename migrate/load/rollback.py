@@ -74,7 +74,7 @@ class RollbackReport:
             out.write("Objects changed since the run were left alone; --force undoes them too.\n")
 
 
-class Changed(Exception):
+class _ChangedSince(Exception):
     """The live object is not what the run wrote (someone changed it since)."""
 
 
@@ -108,7 +108,7 @@ class Undoer:
         self.notes: list[str] = []
 
     def undo(self, item: ItemRecord) -> bool:
-        """Undo ``item``; False when there was nothing to undo. Raises ``Changed`` when the
+        """Undo ``item``; False when there was nothing to undo. Raises ``_ChangedSince`` when the
         object was changed since (and not ``force``), ``CellsError`` when Cells refuses."""
         if item.action not in _UNDOABLE:
             return False
@@ -118,7 +118,7 @@ class Undoer:
             and live is not None
             and _norm(item.kind, live) != _norm(item.kind, item.after)
         ):
-            raise Changed(f"{item.kind}:{item.key} changed since run {item.run_id} wrote it")
+            raise _ChangedSince(f"{item.kind}:{item.key} changed since run {item.run_id} wrote it")
         if item.action is ItemAction.CREATE:
             if live is not None:
                 self._delete(item, live)
@@ -265,7 +265,7 @@ def _undo_one(undoer: Undoer, item: ItemRecord, writer: ItemWriter, report: Roll
     name = f"{item.kind}:{item.key} (run {item.run_id})"
     try:
         undone = undoer.undo(item)
-    except Changed as exc:
+    except _ChangedSince as exc:
         report.refused.append(f"{name}: {exc}")
         return
     except CheckpointError:

@@ -274,3 +274,34 @@ def test_blockers_in_the_legacy_data_refuse_apply_unless_forced(
     code, result = run_json(config, "apply", "--yes", "--force")
     assert code in (0, 3)
     assert result["counts"]["done"] > 20
+
+
+def test_status_resume_and_rollback_by_stage(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, install.root, emu)
+    make_folders(config)
+    code, out, _err = run(config, "status")
+    assert (code, out) == (0, "No runs recorded yet.\n")
+    code, _out, err = run(config, "resume")
+    assert code == 1
+    assert "nothing has run yet" in err
+    assert run_json(config, "apply", "--yes")[0] == 0
+    code, out, _err = run(config, "status")
+    assert code == 0
+    assert out.startswith("run 1  apply  done  started ")
+    assert "    acls        " in out
+    code, _out, err = run(config, "resume")
+    assert code == 1
+    assert "nothing to resume" in err
+    code, report = run_json(config, "rollback", "--stage", "acls", "--yes")
+    assert code == 0
+    assert report["undone"] > 10
+    code, verdict = run_json(config, "verify")
+    assert code == 1
+    assert verdict["missing"]
+    assert {m["kind"] for m in verdict["missing"]} == {"acl"}
+    assert verdict["different"] == []
+    status = json.loads(run(config, "status", "--json")[1])
+    assert [r["command"] for r in status["runs"]] == ["rollback", "apply"]
+    assert status["runs"][1]["counts"]["rolled_back"] == report["undone"]
