@@ -30,7 +30,6 @@ from migrate.mapping.desired import (
     DesiredRole,
     DesiredUser,
     DesiredWorkspace,
-    PasswordAction,
     RoleTarget,
 )
 from migrate.plan.actions import Action, ActionType, Kind
@@ -202,9 +201,11 @@ class Applier:
         uuid = action.cells_id or user.uuid
         body = codec.user_body(user, uuid=uuid)
         create = action.action is ActionType.CREATE
-        if create and user.password.action is not PasswordAction.KEEP_HASH:
-            # reset / random: a password nobody knows until the admin resets or hands it out
-            # (DESIGN.md "Passwords"); an adopted user keeps its own (never sent).
+        if create:
+            # reset / random: a password nobody knows until the admin resets or hands it out;
+            # keep-hash: the same until the hook writes the legacy hash, so a failed write
+            # leaves a locked-out user, never an empty password (DESIGN.md "Passwords"). An
+            # adopted user keeps its own (never sent).
             body = replace(body, password=Secret(self.new_password()))
         written = self.client.put_user(body)
         if create and self.password_writer is not None:

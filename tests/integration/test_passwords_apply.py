@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.config import AuthConfig, AuthMethod, CellsConfig
+from migrate.errors import CellsError
 from migrate.load.apply import Applier, Refs
 from migrate.load.password_files import RandomPasswordFile
 from migrate.load.passwords import PasswordHook, PasswordWriter
@@ -117,3 +119,39 @@ def test_applier_creates_keep_the_hash_random_and_updates_leave_passwords(
     assert [r[0] for r in rows] == ["login", "rnd"]
     assert _login(emu, "rnd", rows[1][1]) == 200
     assert hook.users_to_reset() == ["rst"]
+
+
+def test_a_failed_hash_write_fails_the_item_and_leaves_a_random_password(
+    emu: EmulatorServer, client: CellsClient, db_url: str, tmp_path: Path
+) -> None:
+    hook = PasswordHook(writer=PasswordWriter(Secret(f"sqlite:///{tmp_path / 'wrong.db'}")))
+    sent: list[str] = []
+
+    def new_password() -> str:
+        sent.append(hook.new_password())
+        return sent[-1]
+
+    applier = Applier(client, Refs(), password_writer=hook, new_password=new_password)
+    legacy = Secret(pbkdf2_hash(password_for("lost"), "lost"))
+    user = _user(
+        "lost",
+        PasswordPlan(action=PasswordAction.KEEP_HASH, legacy_hash=legacy),
+        "a0000000-0000-4000-8000-000000000005",
+    )
+    with pytest.raises(CellsError) as caught:
+        applier.write(_action(user, ActionType.CREATE), user)
+    hook.close()
+    assert caught.value.subject == "user:lost"
+    assert legacy.reveal() not in str(caught.value)
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            etag = conn.execute(
+                sa.text("SELECT etag FROM idm_user_idx_tree WHERE uuid = :u"), {"u": user.uuid}
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert str(etag).startswith("sha256:1000:")  # a random password's hash, never empty
+    assert len(sent) == 1  # the keep-hash create sent a random password of its own
+    assert _login(emu, "lost", sent[0]) == 200  # known to nobody but this test
+    assert _login(emu, "lost", password_for("lost")) == 401
