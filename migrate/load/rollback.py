@@ -121,12 +121,28 @@ class Undoer:
             raise _ChangedSince(f"{item.kind}:{item.key} changed since run {item.run_id} wrote it")
         if item.action is ItemAction.CREATE:
             if live is not None:
+                self._check_empty(item)
                 self._delete(item, live)
             return True
         if item.before is None:
             return False  # an adoption without changes, or nothing was there before
         self._restore(item, item.before)
         return True
+
+    def _check_empty(self, item: ItemRecord) -> None:
+        """A group delete is recursive on Cells: refuse it while users or groups are still
+        inside (not ours to delete: another run's, someone else's, or a stage left out)."""
+        if item.kind != Kind.GROUP.value or self.force:
+            return
+        query = {"GroupPath": item.key, "Recursive": True}
+        users, groups = self.client.search_people([query])
+        inside = [u.login for u in users] + [g.path for g in groups if g.path != item.key]
+        if inside:
+            shown = ", ".join(sorted(inside)[:5])
+            raise _ChangedSince(
+                f"group {item.key} still holds {len(inside)} user(s)/group(s) ({shown}); "
+                "deleting it would delete them too"
+            )
 
     def _live(self, item: ItemRecord) -> Image | None:
         c = self.client

@@ -305,3 +305,17 @@ def test_status_resume_and_rollback_by_stage(
     status = json.loads(run(config, "status", "--json")[1])
     assert [r["command"] for r in status["runs"]] == ["rollback", "apply"]
     assert status["runs"][1]["counts"]["rolled_back"] == report["undone"]
+
+
+def test_rollback_never_deletes_a_group_that_still_holds_users(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, install.root, emu)
+    make_folders(config)
+    assert run_json(config, "apply", "--yes")[0] == 0
+    users = len(emu.state()["users"])
+    code, report = run_json(config, "rollback", "--stage", "groups", "--yes")
+    assert code == 3
+    assert report["refused"]
+    assert all("deleting it would delete them too" in r for r in report["refused"])
+    assert len(emu.state()["users"]) == users
