@@ -20,7 +20,7 @@ from conftest import TestDatabase
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.models import User
-from migrate.config import Config, load_config
+from migrate.config import AuthConfig, AuthMethod, Config, load_config
 from migrate.load.checkpoint import RunStatus
 from migrate.load.run import (
     ApplyOptions,
@@ -255,3 +255,27 @@ def test_apply_and_rollback_with_every_state_backend(
     assert emu.state()["acls"] == pristine["acls"]
     with open_state(config, now=_now) as db:
         assert db.get_run(run.id).status is RunStatus.ROLLED_BACK
+
+
+def test_an_adopted_user_keeps_its_password(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = _config(install, emu, tmp_path)
+    login = sorted(
+        u.login for u in desired_for_config(config).desired.users if u.profile == "standard"
+    )[0]
+    with CellsClient(config.cells, read_only=False) as cells:
+        cells.put_user(
+            User(login=login, attributes=(("profile", "standard"),), password=Secret("Own-pass-1"))
+        )
+    result = apply_for_config(config, ApplyOptions(), now=_now)
+    assert result.status is RunStatus.DONE, result.failures[:3]
+    with open_state(config, now=_now) as db:
+        (item,) = [i for i in db.items(db.runs()[0].id) if i.kind == "user" and i.key == login]
+    assert (item.action.value, item.status.value) == ("adopt", "done")
+    auth = AuthConfig(method=AuthMethod.PASSWORD, login=login, password=Secret("Own-pass-1"))
+    own = replace(config.cells, auth=auth)
+    with CellsClient(own, read_only=True) as as_user:
+        me = as_user.get_user(login)
+    assert me is not None
+    assert me.login == login
