@@ -21,7 +21,8 @@ from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.models import User
 from migrate.config import AuthConfig, AuthMethod, Config, load_config
-from migrate.load.checkpoint import RunStatus
+from migrate.errors import RunLockedError
+from migrate.load.checkpoint import LockHolder, RunStatus
 from migrate.load.run import (
     ApplyOptions,
     Hooks,
@@ -279,3 +280,20 @@ def test_an_adopted_user_keeps_its_password(
         me = as_user.get_user(login)
     assert me is not None
     assert me.login == login
+
+
+def test_lock_of_another_host_refuses_until_force_unlock(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = _config(install, emu, tmp_path)
+    elsewhere = LockHolder(host="other-host.example", pid=4242, user="ops")
+    with open_state(config, now=_now) as db:
+        stuck = db.start_run(command="apply", holder=elsewhere)
+    with pytest.raises(RunLockedError, match=r"other-host\.example"):
+        apply_for_config(config, ApplyOptions(), now=_now)
+    assert [r for r in emu.requests() if r["method"] in ("PUT", "DELETE")] == []
+    result = apply_for_config(config, ApplyOptions(force_unlock=True), now=_now)
+    assert result.status is RunStatus.DONE
+    with open_state(config, now=_now) as db:
+        assert db.get_run(stuck.id).status is RunStatus.INTERRUPTED
+        assert db.lock_state().free
