@@ -21,7 +21,7 @@ from migrate.cells import codec
 from migrate.cells.client import CellsClient
 from migrate.cells.models import ACL, Group, Role, User, Workspace
 from migrate.cells.storage import DataSource
-from migrate.errors import CellsError
+from migrate.errors import CellsError, MigrateError
 from migrate.load.checkpoint_schema import JsonValue
 from migrate.mapping.desired import (
     DesiredAcl,
@@ -209,7 +209,14 @@ class Applier:
             body = replace(body, password=Secret(self.new_password()))
         written = self.client.put_user(body)
         if create and self.password_writer is not None:
-            self.password_writer(user, written.uuid)
+            try:
+                self.password_writer(user, written.uuid)
+            except MigrateError:
+                # The password is part of the create: undo it, so that resume creates the
+                # user again and sets the password then (a user left behind plans as a noop
+                # and would keep a password nobody knows).
+                self.client.delete_user(user.login)
+                raise
         return Written(cells_id=written.uuid, after=user_image(written))
 
     def _workspace(self, action: Action, ws: DesiredWorkspace) -> Written:

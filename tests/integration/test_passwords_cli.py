@@ -167,3 +167,25 @@ def test_random_apply_writes_a_0600_csv_whose_passwords_log_in(
     assert code == 1
     assert "exists already" in err
     assert csv_path.read_bytes() == before
+
+
+def test_a_failed_hash_write_is_finished_by_resume(
+    install: BuiltInstall, emu: EmulatorServer, db_url: str, tmp_path: Path
+) -> None:
+    wrong = f"sqlite:///{tmp_path / 'not-cells.db'}"  # no idm_user_idx_tree: every write fails
+    config = _config(
+        tmp_path, install, emu, f"  strategy: keep-hash\n  cells_database_url: {wrong}\n"
+    )
+    code, err = _apply_users(config)
+    assert code == 3, err  # partial: the users failed, the groups were done
+    assert _migrated(emu) == []  # each failed create was undone
+    assert "user:user00001" in err
+    assert "sha256:1000:" not in err
+    config = _config(
+        tmp_path, install, emu, f"  strategy: keep-hash\n  cells_database_url: {db_url}\n"
+    )
+    code, _, err = _run(config, "resume")
+    assert code == 0, err
+    assert len(_migrated(emu)) == SPEC.users - 1
+    assert _login(emu, "user00001", password_for("user00001")) == 200
+    assert _login(emu, "user00003", password_for("user00003")) == 200  # the MD5 one
