@@ -112,17 +112,16 @@ class PasswordWriter:
         except _RowCountError as exc:
             raise CellsError(
                 f"{USER_TABLE} in {self.shown_url} has {exc.matched} row(s) with uuid "
-                f"{user_uuid}, expected 1: the legacy password was not kept (the user has a "
-                "random password); reset this user's password in Cells",
+                f"{user_uuid}, expected 1: the legacy password was not kept; is "
+                "passwords.cells_database_url the database of this Cells (`cells-migrate check`)?",
                 subject=subject,
             ) from None
         except sa.exc.SQLAlchemyError as exc:
             reason = type(getattr(exc, "orig", None) or exc).__name__
             raise CellsError(
                 f"cannot write the legacy password hash into {USER_TABLE} of "
-                f"{self.shown_url} ({reason}): the user has a random password; check "
-                "passwords.cells_database_url and its rights, and reset this user's password "
-                "in Cells (a resume finds the user created and does not write the hash again)",
+                f"{self.shown_url} ({reason}); check passwords.cells_database_url and its "
+                "rights, then run `cells-migrate resume`",
                 subject=subject,
             ) from exc
         log.debug("legacy password hash written for %s", subject)
