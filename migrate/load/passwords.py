@@ -1,11 +1,13 @@
-"""Legacy password hashes kept on Cells: the ``keep-hash`` strategy's database side.
+"""What ``passwords.strategy`` does to the users an apply creates (DESIGN.md "Passwords").
 
 Cells' REST API refuses to store a pre-hashed password (403 on ``pydio:password_hashed``;
 a hash sent as ``Password`` is hashed again — recordings ``legacy-password-hash*``), but its
 login check verifies Pydio 8 PBKDF2 and MD5 hashes found in ``idm_user_idx_tree.etag``
 (cells-v3-behaviour.md §10). So ``keep-hash`` creates the user over REST, then writes the
 legacy hash into that row. This module checks the table before any write
-(``check_password_table``, the preflight) and writes the hashes (``PasswordWriter``).
+(``check_password_table``, the preflight), writes the hashes (``PasswordWriter``), and
+runs the strategy per created user (``PasswordHook``, built per run by ``hook_for_run``):
+keep-hash, ``random`` (0600 CSV, ``password_files.py``) or ``reset`` (listed).
 """
 
 from __future__ import annotations
