@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from migrate.config import load_config
 from migrate.demo import DONE_LINE, run_demo
 from migrate.demo_setup import CONFIG_FILE, PASSWORD_FILE
 
@@ -85,3 +86,47 @@ def test_demo_refuses_a_folder_holding_a_previous_demo(tmp_path: Path) -> None:
     assert "already exists (a previous demo?)" in err
     assert "demo FAILED" in out
     assert DONE_LINE not in out
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _readme_block(marker: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    found = re.search(rf"<!-- {marker} -->\n```\n(.*?)\n```\n<!-- /{marker} -->", text, re.S)
+    assert found, f"README.md lacks the {marker} block"
+    return found.group(1)
+
+
+def test_readme_demo_command_runs_the_demo_subcommand() -> None:
+    command = _readme_block("demo-command")
+    assert command.startswith("python3 -m venv .venv && .venv/bin/pip install")
+    assert command.endswith("&& .venv/bin/cells-migrate demo")
+    from migrate.cli import main
+
+    if "cells-migrate demo" not in _subcommand_help():
+        pytest.skip("`cells-migrate demo` is not wired into migrate/cli.py yet (lead's task)")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["demo"], env={}, stdout=out, stderr=err) == 0, err.getvalue()
+    assert DONE_LINE in out.getvalue()
+
+
+def _subcommand_help() -> str:
+    from migrate.cli import main
+
+    out = io.StringIO()
+    main(["demo", "--help"], env={}, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_readme_quickstart_config_loads(tmp_path: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    found = re.search(r"cat > cells-migrate\.yaml <<'YAML'\n(.*?)\nYAML\n", text, re.S)
+    assert found, "README.md quickstart lacks its config heredoc"
+    (tmp_path / "cells-migrate.yaml").write_text(found.group(1), encoding="utf-8")
+    (tmp_path / "token").write_text("pat-value-123\n", encoding="utf-8")
+    config = load_config(tmp_path / "cells-migrate.yaml", {})
+    assert config.cells.url == "https://cells.example.com"
+    assert config.cells.auth.method.value == "pat"
+    assert config.cells.auth.token_file == tmp_path / "token"
+    assert str(config.legacy.install_path) == "/var/www/pydio"
