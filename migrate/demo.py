@@ -55,7 +55,11 @@ def run_demo(*, workdir: Path | None, out: TextIO, err: TextIO, env: Mapping[str
     """
     clean_env = {k: v for k, v in env.items() if not k.startswith("CELLS_MIGRATE__")}
     if workdir is not None:
-        workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            workdir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            err.write(f"demo failed: cannot create {workdir}: {exc}\n")
+            return 1
         code = _demo_in(DemoLayout.under(workdir.resolve()), out, err, clean_env)
         out.write(f"\nThe demo folder is kept: {workdir.resolve()}\n")
         return code

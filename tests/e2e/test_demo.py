@@ -130,3 +130,12 @@ def test_readme_quickstart_config_loads(tmp_path: Path) -> None:
     assert config.cells.auth.method.value == "pat"
     assert config.cells.auth.token_file == tmp_path / "token"
     assert str(config.legacy.install_path) == "/var/www/pydio"
+
+
+def test_demo_reports_a_folder_it_cannot_create(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    code, out, err = _demo(blocker / "demo")
+    assert code == 1
+    assert f"demo failed: cannot create {blocker / 'demo'}" in err
+    assert DONE_LINE not in out
