@@ -17,7 +17,13 @@ from migrate.plan.diff import Plan, build_plan, diff_state, plan_from_live
 from migrate.plan.fingerprint import Fingerprint
 from migrate.plan.live import LiveState, read_live
 from migrate.plan.planfile import check_fresh, read_plan_file, write_plan_file
-from migrate.plan.render import PLAN_SCHEMA, plan_to_json, render_markdown, render_text
+from migrate.plan.render import (
+    PLAN_SCHEMA,
+    plan_to_json,
+    render_markdown,
+    render_text,
+    write_plan_json,
+)
 from migrate.plan.run import DesiredInputs, desired_for_config, inputs_digest, plan_for_config
 from migrate.plan.targets import DesiredIndex
 
@@ -46,4 +52,5 @@ __all__ = [
     "render_markdown",
     "render_text",
     "write_plan_file",
+    "write_plan_json",
 ]
