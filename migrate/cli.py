@@ -98,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_load_commands(sub)
 
+    demo = sub.add_parser(
+        "demo", help="sample Pydio 8 install + emulator: plan, apply, verify, rollback"
+    )
+    demo.add_argument(
+        "--dir", type=Path, default=None, help="work folder to keep (default: temporary)"
+    )
+
     emulator = sub.add_parser("emulator", help="run the local Cells API emulator")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8080)
@@ -224,6 +231,7 @@ def _dispatch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err
         "rollback": _rollback,
         "verify": _verify,
         "emulator": _emulator,
+        "demo": _demo,
     }
     return handlers[args.command](args, env, out, err)
 
@@ -375,6 +383,12 @@ def _verify(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: 
     else:
         report.render_text(out)
     return report.exit_code
+
+
+def _demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    from migrate.demo import run_demo
+
+    return run_demo(workdir=args.dir, out=out, err=err, env=env)
 
 
 def _emulator(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
