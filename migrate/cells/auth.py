@@ -103,9 +103,10 @@ class Authenticator:
         if self._still_fresh():
             return
         with self.lock:
-            if self._still_fresh():
-                return  # another thread refreshed while we waited
-            self._install(self._renew() if self.session.token else self._obtain())
+            if not self.session.token:
+                self._install(self._obtain())
+            if not self._still_fresh():  # due now (or a stored token already expired)
+                self._install(self._renew())
 
     def refresh_after_401(self, used_token: str | None) -> bool:
         """Refresh once because Cells answered 401 to ``used_token``.

@@ -235,7 +235,6 @@ def configure_session(session: requests.Session, config: CellsConfig) -> None:
     adapter = DeadlineAdapter(pool_connections=size, pool_maxsize=size, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.max_redirects = 0
     if config.tls.ca_bundle is not None:
         session.verify = str(config.tls.ca_bundle)
     elif not config.tls.verify:
