@@ -10,6 +10,7 @@ once, each naming its key; unknown keys are errors so a typo never falls back to
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import math
@@ -456,10 +457,8 @@ def _build(
 
 
 def _resolve(path: Path, base: Path) -> Path:
-    try:
+    with contextlib.suppress(RuntimeError):  # ~user that does not exist: kept as written
         path = path.expanduser()
-    except RuntimeError:  # ~user that does not exist: keep it as written
-        pass
     return path if path.is_absolute() else base / path
 
 
