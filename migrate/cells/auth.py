@@ -18,6 +18,7 @@ The session is shared, so the new token reaches every thread.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -277,7 +278,7 @@ class OAuth2Auth(Authenticator):
 def token_answer(reply: Reply, wire: Wire, *, what: str) -> Token:
     """The token of a Hydra token answer (code exchange or refresh); a refusal names why."""
     if reply.status in (400, 401):
-        error = title(reply.text) or f"HTTP {reply.status}"
+        error = hydra_error(reply) or title(reply.text) or f"HTTP {reply.status}"
         hint = (
             "check cells.auth.client_id (Cells does not know this OAuth2 client)"
             if "client" in error.lower()
@@ -300,6 +301,16 @@ def token_answer(reply: Reply, wire: Wire, *, what: str) -> Token:
             status=reply.status,
         )
     return dict(data)
+
+
+def hydra_error(reply: Reply) -> str:
+    """The ``error`` code of a Hydra error body (``invalid_grant``…), '' when none."""
+    try:
+        data = json.loads(reply.text)
+    except ValueError:
+        return ""
+    error = data.get("error") if isinstance(data, dict) else None
+    return error if isinstance(error, str) else ""
 
 
 def build_session(config: CellsConfig) -> CellsSession:
