@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,9 +31,13 @@ def emu() -> Iterator[EmulatorServer]:
         yield server
 
 
-def _password(emu: EmulatorServer, password: str = "admin", **kw: object) -> CellsClient:
+ADMIN_PASSWORD = "admin"  # the emulator's default
+
+
+def _password(emu: EmulatorServer, password: str = ADMIN_PASSWORD, **kw: Any) -> CellsClient:
     auth = AuthConfig(method=AuthMethod.PASSWORD, login="admin", password=Secret(password))
-    return CellsClient(CellsConfig(url=emu.url, auth=auth), read_only=True, sleep=Sleeps(), **kw)  # type: ignore[arg-type]
+    config = CellsConfig(url=emu.url, auth=auth)
+    return CellsClient(config, read_only=True, sleep=Sleeps(), **kw)
 
 
 def _sessions(emu: EmulatorServer) -> list[int]:

@@ -109,9 +109,12 @@ def test_a_redirect_to_another_port_is_never_followed() -> None:
 
 def test_an_upgrade_to_https_is_named_not_followed() -> None:
     redirect = _answer("301 Moved Permanently", b"", "Location: https://127.0.0.1:1/a/user")
-    with serving(redirect) as cells, _pat(cells.url) as client:
-        with pytest.raises(CellsRedirected, match="set cells.url to https://127.0.0.1:1"):
-            client.list_users()
+    with (
+        serving(redirect) as cells,
+        _pat(cells.url) as client,
+        pytest.raises(CellsRedirected, match=r"set cells\.url to https://127\.0\.0\.1:1"),
+    ):
+        client.list_users()
 
 
 def test_a_dripping_server_is_cut_at_the_deadline() -> None:
@@ -159,9 +162,13 @@ def test_a_huge_body_is_refused_at_the_cap(declared: bool) -> None:
 
 
 def test_a_whitespace_body_is_not_taken_as_empty_json() -> None:
-    with serving(_answer("200 OK", b"  \n", "Content-Type: application/json")) as blank:
-        with _pat(blank.url) as client, pytest.raises(CellsHTTPError) as refused:
-            client.list_datasources()
+    blank_body = _answer("200 OK", b"  \n", "Content-Type: application/json")
+    with (
+        serving(blank_body) as blank,
+        _pat(blank.url) as client,
+        pytest.raises(CellsHTTPError) as refused,
+    ):
+        client.list_datasources()
     assert "empty body where JSON was expected" in str(refused.value)
     assert "GET /a/config/datasource" in str(refused.value)
 
