@@ -20,15 +20,14 @@ def password_source(password_file: Path | None, err: TextIO, *, login: str) -> C
     """The password of ``login``: from ``password_file`` (0600 expected), else asked on the
     terminal without echo. Asked only when called."""
 
-    def from_file() -> str:
-        assert password_file is not None  # noqa: S101 - chosen below
+    def from_file(path: Path) -> str:
         try:
-            text = password_file.read_text(encoding="utf-8").strip()
+            text = path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read the password file {password_file}: {exc}") from exc
-        warn_if_readable(password_file, "the password file")
+            raise ConfigError(f"cannot read the password file {path}: {exc}") from exc
+        warn_if_readable(path, "the password file")
         if not text:
-            raise ConfigError(f"the password file {password_file} is empty")
+            raise ConfigError(f"the password file {path} is empty")
         return text
 
     def asked() -> str:
@@ -38,7 +37,9 @@ def password_source(password_file: Path | None, err: TextIO, *, login: str) -> C
             )
         return getpass.getpass(f"Cells password of {login}: ", stream=err)
 
-    return from_file if password_file is not None else asked
+    if password_file is not None:
+        return lambda: from_file(password_file)
+    return asked
 
 
 def code_reader(err: TextIO) -> Callable[[], str]:

@@ -11,8 +11,9 @@ recordings in ``tests/cassettes/recordings`` are replayed against it by
         emu.configure(fault_rate=0.2, latency_ms=10, forbid_writes=True)
         emu.state(); emu.requests(); emu.reset()
 
-Modelled: session login/refresh/logout, Hydra auth-code + PKCE with rotating refresh
-tokens, PATs, v1 Dex password grant (``version="1.x"``); users/groups (upsert by Uuid,
+Modelled: session login/refresh/logout (failed-login counter and lock), Hydra auth-code +
+PKCE with rotating refresh tokens and revocation, PATs, the caller's registry
+(``/a/frontend/state``, its ``<user id>`` only), v1 Dex password grant (``version="1.x"``); users/groups (upsert by Uuid,
 duplicate login 403/409, profile default ``shared``, group path = parent + label, v3/v4
 rendering), roles (AutoApplies with an optional cache, teams, ForceOverride order), ACLs
 (unique key, bulk delete by filter), workspaces (slug suffixing, root check, ROOT_GROUP
