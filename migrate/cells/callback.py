@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -49,7 +48,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class CallbackCatcher:
-    """Waits for one redirect on a loopback port (a context manager closing the socket)."""
+    """Waits for one redirect on a loopback port; ``close()`` stops listening."""
 
     def __init__(self, server: _Server) -> None:
         self._server = server
@@ -81,13 +80,6 @@ class CallbackCatcher:
             self._server.handle_request()
         return self._server.query
 
-    def __enter__(self) -> CallbackCatcher:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Stop listening."""
         self._server.server_close()

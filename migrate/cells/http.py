@@ -1,11 +1,11 @@
 """The call layer under ``CellsClient``: auth, one retry policy, the read-only guard.
 
-* ``send`` makes ONE attempt: read-only guard first (nothing leaves the process), then the
+* ``attempt`` makes ONE attempt: read-only guard first (nothing leaves the process), then the
   credentials (login or refresh when due), the request through the ``Wire`` (wire.py: no
   redirect followed, whole-call deadline, size cap, exceptions translated), one refresh on
   a 401, then the status → exception table (statuses.py). A 401 that survives the refresh
   is ``CellsCredentialsRefused``: fatal, since every further call would fail too.
-* ``call`` wraps ``send`` in the only retry layer (tenacity): exponential backoff with full
+* ``call`` wraps ``attempt`` in the only retry layer (tenacity): exponential backoff with full
   jitter, ``Retry-After`` honoured on 429, retry decided by ``MigrateError.transient`` alone.
   The login and the refresh run inside the attempt, so a 503, 429 or dropped connection at
   login is retried like any other call, by this one layer. For a write, an optional
@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
@@ -156,7 +157,7 @@ class Transport:
         timeout: float | None = None,
         check: Callable[[], Json] | None = None,
     ) -> Json:
-        """``send`` with retries of transient errors; returns the decoded JSON body. Before
+        """``attempt`` with retries of transient errors; returns the decoded JSON body. Before
         re-sending, ``check()`` (for a write) returns the object when the lost attempt did
         apply, which is then returned instead of writing twice; it returns None when the
         write must be sent again."""
@@ -198,19 +199,6 @@ class Transport:
             self._local.checking = False
 
     # --- one attempt ---
-    def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Json = None,
-        params: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> Json:
-        """One attempt with auth; returns the decoded JSON body."""
-        reply = self.attempt(method, path, body=body, params=params, timeout=timeout)
-        return decode_json(reply, self.redactor)
-
     def attempt(
         self,
         method: str,
@@ -223,10 +211,11 @@ class Transport:
         """One attempt with auth: the successful answer, or the error for its status."""
         self._guard(method, path)
         self.auth.ensure_fresh()
-        reply = self._send(method, path, body, params, timeout)
+        send = partial(self.wire.send, method, path, bearer=True, json=body, params=params)
+        reply = send(timeout=timeout)
         if reply.status == 401:
             if self.auth.refresh_after_401(reply.bearer):
-                reply = self._send(method, path, body, params, timeout)
+                reply = send(timeout=timeout)
             if reply.status == 401:
                 raise CellsCredentialsRefused(
                     self.auth.refusal_hint(),
@@ -246,13 +235,3 @@ class Transport:
             raise ReadOnlyViolation(
                 f"refused {method} {path}: the client is read-only (dry run / plan)"
             )
-
-    def _send(
-        self,
-        method: str,
-        path: str,
-        body: Json,
-        params: Mapping[str, str] | None,
-        timeout: float | None,
-    ) -> Reply:
-        return self.wire.send(method, path, bearer=True, json=body, params=params, timeout=timeout)

@@ -23,6 +23,7 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,7 @@ class LoginFlow:
         opened = open_browser(auth.url)
         if catcher is None:
             return self.exchange(auth, code_from(read_code().strip(), auth.state))
-        with catcher:
+        with closing(catcher):
             if not opened:
                 notify(f"waiting for the browser's redirect to {redirect} …")
             query = catcher.wait(wait_s, self.monotonic)
