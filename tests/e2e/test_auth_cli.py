@@ -303,3 +303,38 @@ def test_the_account_behind_a_pat_is_never_adopted_or_modified(
     assert code == 0, err
     after = next(u for u in emu.state()["users"] if u["Login"] == "admin")
     assert after == before
+
+
+def test_check_tells_another_web_server_from_a_wrong_password(tmp_path: Path) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class NotCells(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_error(404)
+
+        def do_POST(self) -> None:
+            self.send_error(501)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotCells)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            f"legacy: {{install_path: {SAMPLE}}}\n"
+            f"cells: {{url: 'http://127.0.0.1:{server.server_address[1]}', "
+            "auth: {method: password, login: admin, password: '${PW}'}}\n",
+            encoding="utf-8",
+        )
+        code, out, _ = _run("check", "-c", str(path), "--json", env={"PW": "pw-123456"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    checks = {c["name"]: c for c in json.loads(out)["checks"]}
+    assert code == 1
+    assert checks["Cells reachable"]["status"] == "failed"
+    assert "is not a Cells server" in checks["Cells reachable"]["detail"]
+    assert checks["Cells authentication"]["status"] == "warning"  # not tried, not "wrong"
+    assert "password" not in checks["Cells reachable"]["detail"]
