@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_load_commands(sub)
+    _add_auth_commands(sub)
 
     demo = sub.add_parser(
         "demo", help="sample Pydio 8 install + emulator: plan, apply, verify, rollback"
@@ -159,6 +160,28 @@ def _add_load_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     verify = sub.add_parser("verify", help="audit Cells against the desired state")
     _add_config(verify)
     verify.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _add_auth_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    login = sub.add_parser(
+        "login", help="OAuth2 login (cells.auth.method: oauth2): store the token in token_file"
+    )
+    _add_config(login)
+    login.add_argument("--username", metavar="U", help="log in without a browser, as U")
+    login.add_argument(
+        "--password-file", type=Path, metavar="F", help="with --username: the password (else asked)"
+    )
+    login.add_argument(
+        "--callback-port",
+        type=int,
+        default=3000,
+        metavar="P",
+        help="loopback port the browser comes back to (cells-client allows 3000); 0: paste "
+        "the code the login page shows instead",
+    )
+    login.add_argument("--no-browser", action="store_true", help="only print the address")
+    logout = sub.add_parser("logout", help="revoke the stored OAuth2 token and remove its file")
+    _add_config(logout)
 
 
 def _add_config(parser: argparse.ArgumentParser) -> None:
@@ -232,6 +255,8 @@ def _dispatch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err
         "verify": _verify,
         "emulator": _emulator,
         "demo": _demo,
+        "login": _login,
+        "logout": _logout,
     }
     return handlers[args.command](args, env, out, err)
 
@@ -383,6 +408,35 @@ def _verify(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: 
     else:
         report.render_text(out)
     return report.exit_code
+
+
+def _login(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    from migrate import prompts
+
+    def notify(text: str) -> None:
+        err.write(text + "\n")
+        err.flush()
+
+    result = commands.login(
+        _config(args, env),
+        username=args.username,
+        password=prompts.password_source(args.password_file, err, login=args.username or ""),
+        notify=notify,
+        open_browser=prompts.browser_opener(env, allowed=not args.no_browser),
+        read_code=prompts.code_reader(err),
+        callback_port=args.callback_port,
+    )
+    out.write(f"logged in as {result.account}; token stored in {result.token_file} (0600)\n")
+    return 0
+
+
+def _logout(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    config = _config(args, env)
+    if commands.logout(config):
+        out.write(f"token revoked at Cells and {config.cells.auth.token_file} removed\n")
+    else:
+        out.write(f"no stored token in {config.cells.auth.token_file}: nothing to revoke\n")
+    return 0
 
 
 def _demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
+from migrate.cells.client import CellsClient
+from migrate.cells.login import DEFAULT_CALLBACK_PORT, LoginFlow
 from migrate.config import Config
 from migrate.legacy.reader import read_install
 from migrate.load.result import ApplyResult
@@ -148,3 +152,50 @@ def emulator(
         fault_rate=fault_rate,
     )
     serve(config, ready=ready)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoginResult:
+    """Who the stored token logs in as, and where it is."""
+
+    account: str
+    token_file: Path
+
+
+def login(
+    config: Config,
+    *,
+    username: str | None = None,
+    password: Callable[[], str] | None = None,
+    notify: Callable[[str], None] = lambda text: None,
+    open_browser: Callable[[str], bool] = lambda url: False,
+    read_code: Callable[[], str] = lambda: "",
+    callback_port: int = DEFAULT_CALLBACK_PORT,
+) -> LoginResult:
+    """``cells-migrate login``: the OAuth2 auth-code + PKCE flow, headless with
+    ``username`` (``password()`` asked only then), else interactive; the token is stored 0600
+    in ``cells.auth.token_file`` and tried at once (whoami). Raises ``ConfigError`` (not an
+    oauth2 configuration), ``CellsCredentialsRefused``, ``CellsError``."""
+    flow = LoginFlow(config.cells)
+    try:
+        if username:
+            flow.headless(username, password() if password else "")
+        else:
+            flow.interactive(
+                notify=notify, open_browser=open_browser, read_code=read_code, port=callback_port
+            )
+    finally:
+        flow.close()
+    with CellsClient(config.cells, read_only=True) as client:
+        account = client.account()
+    return LoginResult(account=account, token_file=flow.token_file)
+
+
+def logout(config: Config) -> bool:
+    """``cells-migrate logout``: revoke the stored OAuth2 token at Cells and remove its file;
+    False when there was none. The file is kept when Cells cannot be told (``CellsError``)."""
+    flow = LoginFlow(config.cells)
+    try:
+        return flow.logout()
+    finally:
+        flow.close()

@@ -10,8 +10,12 @@ once, each naming its key; unknown keys are errors so a typo never falls back to
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import logging
+import math
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -21,7 +25,9 @@ from typing import Any, TypeVar
 import yaml
 
 from migrate.errors import ConfigError
-from migrate.secret import Secret
+from migrate.secret import Secret, readable_by_others
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "CELLS_MIGRATE__"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -92,6 +98,7 @@ class CellsConfig:
     tls: TlsConfig = field(default_factory=TlsConfig)
     concurrency: int = 4
     timeout_s: float = 30.0
+    max_response_mb: float = 64.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,7 +139,7 @@ class Config:
 # Every allowed key, by section: the schema the validation and the example file follow.
 SCHEMA: dict[str, tuple[str, ...]] = {
     "legacy": ("install_path", "data_path", "database_url", "path_rewrite"),
-    "cells": ("url", "auth", "tls", "concurrency", "timeout_s"),
+    "cells": ("url", "auth", "tls", "concurrency", "timeout_s", "max_response_mb"),
     "cells.auth": (
         "method",
         "token",
@@ -338,8 +345,19 @@ class _Section:
         value = self.text(key, required=required)
         if value is None:
             return None
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else self.base / path
+        if "\x00" in value:
+            self._fail(key, "must be a file path (it holds a NUL character)")
+            return None
+        return _resolve(Path(value), self.base)
+
+    def url(self, key: str) -> Secret | None:
+        """A database URL (secret: it may hold a password): scheme and port checked."""
+        value = self.secret(key)
+        if value is not None:
+            problem = url_problem(value.reveal(), database=True)
+            if problem:
+                self._fail(key, problem)
+        return value
 
     def secret(self, key: str, *, file_key: str | None = None) -> Secret | None:
         value = self.text(key)
@@ -348,11 +366,28 @@ class _Section:
         file_path = self.path(file_key) if file_key is not None else None
         if file_path is None or file_key is None:
             return None
+        text = self.read_file(file_key, file_path)
+        return Secret(text.strip()) if text is not None else None
+
+    def read_file(self, key: str, path: Path) -> str | None:
+        """A secret file's text (a problem when unreadable; a warning when others may read
+        it: the file is someone's keys)."""
         try:
-            return Secret(file_path.read_text(encoding="utf-8").strip())
-        except OSError as exc:
-            self._fail(file_key, f"cannot read {file_path}: {exc.strerror}")
+            text = path.read_text(encoding="utf-8")
+            mode = path.stat().st_mode
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            self._fail(key, f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
             return None
+        if readable_by_others(mode):
+            log.warning(
+                "%s.%s: %s is readable by others (mode %04o): chmod 600 %s",
+                self.name,
+                key,
+                path,
+                stat.S_IMODE(mode),
+                path,
+            )
+        return text
 
     def number(self, key: str, default: float, *, minimum: float, integer: bool = False) -> float:
         value = self.data.get(key, default)
@@ -362,6 +397,9 @@ class _Section:
             except (TypeError, ValueError):
                 self._fail(key, f"must be a number, got {value!r}")
                 return default
+        if not math.isfinite(value):
+            self._fail(key, f"must be a finite number, got {value}")
+            return default
         if integer and value != int(value):
             self._fail(key, f"must be a whole number, got {value}")
         if value < minimum:
@@ -394,12 +432,17 @@ def _build(
     passwords = _build_passwords(_Section(raw.get("passwords"), "passwords", problems, base))
     mapping_section = _Section(raw.get("mapping"), "mapping", problems, base)
     files = mapping_section.data.get("files", [])
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+    if not isinstance(files, list) or not all(
+        isinstance(f, str) and "\x00" not in f for f in files
+    ):
         problems.append("mapping.files: must be a list of file paths")
         files = []
     mapping = MappingConfig(files=tuple(_resolve(Path(f), base) for f in files))
     state_section = _Section(raw.get("state"), "state", problems, base)
     state_url = state_section.text("url", "sqlite:///cells-migrate-state.db")
+    problem = url_problem(state_url or "", database=True)
+    if problem:
+        state_section._fail("url", problem)
     state = StateConfig(url=Secret(state_url or "sqlite:///cells-migrate-state.db"))
     if legacy is None or cells is None:
         return None
@@ -414,14 +457,35 @@ def _build(
 
 
 def _resolve(path: Path, base: Path) -> Path:
-    path = path.expanduser()
+    with contextlib.suppress(RuntimeError):  # ~user that does not exist: kept as written
+        path = path.expanduser()
     return path if path.is_absolute() else base / path
+
+
+def url_problem(url: str, *, database: bool = False) -> str | None:
+    """What is wrong with ``url`` (None when fine): no scheme, or a port that is not a
+    number between 1 and 65535. The URL itself is never quoted (it may hold a password)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        example = "mysql+pymysql://user@host/db" if database else "https://cells.example.com"
+        return f"must be a URL such as {example}"
+    hostport = rest.partition("/")[0].rpartition("@")[2]
+    if hostport.startswith("["):  # [IPv6]:port
+        hostport = hostport.partition("]")[2]
+    port = hostport.rpartition(":")[2] if ":" in hostport else ""
+    if ":" in hostport and not (port.isdigit() and 0 < int(port) < 65536):
+        return f"has an invalid port {port[:12]!r}: a number from 1 to 65535"
+    return None
 
 
 def _build_legacy(section: _Section) -> LegacyConfig | None:
     install_path = section.path("install_path", required=True)
     rewrites: list[PathRewrite] = []
-    for index, item in enumerate(section.data.get("path_rewrite") or []):
+    items = section.data.get("path_rewrite") or []
+    if not isinstance(items, list):
+        section._fail("path_rewrite", "must be a list of {from: /old/prefix, to: /new/prefix}")
+        items = []
+    for index, item in enumerate(items):
         if not isinstance(item, Mapping) or not {"from", "to"} <= set(item):
             section._fail(f"path_rewrite[{index}]", "must be {from: /old/prefix, to: /new/prefix}")
             continue
@@ -431,7 +495,7 @@ def _build_legacy(section: _Section) -> LegacyConfig | None:
     return LegacyConfig(
         install_path=install_path,
         data_path=section.path("data_path"),
-        database_url=section.secret("database_url"),
+        database_url=section.url("database_url"),
         path_rewrite=tuple(rewrites),
     )
 
@@ -441,7 +505,9 @@ def _build_cells(
 ) -> CellsConfig | None:
     url = section.text("url", required=True)
     if url is not None and not re.match(r"^https?://[^/\s]+", url):
-        section._fail("url", f"must start with http:// or https://, got {url!r}")
+        section._fail("url", f"must start with http:// or https://, got {url[:60]!r}")
+    elif url is not None and url_problem(url):
+        section._fail("url", str(url_problem(url)))
     cells_value = raw.get("cells")
     cells_raw: Mapping[str, Any] = cells_value if isinstance(cells_value, Mapping) else {}
     auth = _build_auth(_Section(cells_raw.get("auth"), "cells.auth", problems, base))
@@ -451,12 +517,23 @@ def _build_cells(
     )
     if tls.ca_bundle is not None and not tls.ca_bundle.is_file():
         tls_section._fail("ca_bundle", f"{tls.ca_bundle} does not exist")
+    if tls.ca_bundle is not None and not tls.verify:
+        tls_section._fail(
+            "verify",
+            "false contradicts ca_bundle (which verifies against your CA): remove one of them",
+        )
     concurrency = int(section.number("concurrency", 4, minimum=1, integer=True))
     timeout_s = float(section.number("timeout_s", 30.0, minimum=1))
+    max_mb = float(section.number("max_response_mb", 64.0, minimum=1))
     if url is None:
         return None
     return CellsConfig(
-        url=url.rstrip("/"), auth=auth, tls=tls, concurrency=concurrency, timeout_s=timeout_s
+        url=url.rstrip("/"),
+        auth=auth,
+        tls=tls,
+        concurrency=concurrency,
+        timeout_s=timeout_s,
+        max_response_mb=max_mb,
     )
 
 
@@ -471,8 +548,8 @@ def _build_auth(section: _Section) -> AuthConfig:
         client_secret=section.secret("client_secret", file_key="client_secret_file"),
         token_file=section.path("token_file"),
     )
-    if method is AuthMethod.PAT and auth.token is None and auth.token_file is None:
-        section._fail("token", "is required for method pat (token: ${CELLS_TOKEN} or token_file)")
+    if method is AuthMethod.PAT:
+        _check_pat(section, auth)
     if method is AuthMethod.PASSWORD and (auth.login is None or auth.password is None):
         section._fail("password", "login and password are required for method password")
     if method is AuthMethod.OAUTH2 and auth.token_file is None:
@@ -480,11 +557,22 @@ def _build_auth(section: _Section) -> AuthConfig:
     return auth
 
 
+def _check_pat(section: _Section, auth: AuthConfig) -> None:
+    if auth.token is None and auth.token_file is None:
+        section._fail("token", "is required for method pat (token: ${CELLS_TOKEN} or token_file)")
+    elif auth.token is not None and auth.token_file is not None:
+        section._fail("token_file", "give the PAT as token or as token_file, not both")
+    elif auth.token_file is not None:
+        text = section.read_file("token_file", auth.token_file)
+        if text is not None and not text.strip():
+            section._fail("token_file", f"{auth.token_file} is empty: put the PAT in it")
+
+
 def _build_passwords(section: _Section) -> PasswordsConfig:
     strategy = section.choice("strategy", PasswordStrategy, PasswordStrategy.RESET)
     config = PasswordsConfig(
         strategy=strategy,
-        cells_database_url=section.secret("cells_database_url"),
+        cells_database_url=section.url("cells_database_url"),
         random_passwords_file=section.path("random_passwords_file"),
     )
     if strategy is PasswordStrategy.KEEP_HASH and config.cells_database_url is None:

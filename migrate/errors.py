@@ -12,14 +12,17 @@
     │  ├─ ReadOnlyViolation            a write attempted on a read-only (dry-run) client
     │  └─ CellsHTTPError (method, path, status, body excerpt)
     │     ├─ CellsAuthError 401/403 ─ CellsNotFound 404 ─ CellsConflict 409
+    │     │  └─ CellsCredentialsRefused   the token or login itself is refused: fatal
+    │     ├─ CellsRedirected 3xx (location): never followed
     │     └─ CellsRateLimited 429 (retry_after) ─ CellsUnavailable 502/503/504   transient
     ├─ PlanError ─ StalePlanError
     └─ CheckpointError ─ RunLockedError
 
-Every class carries an ``exit_code`` (what the command line exits with) and a ``transient``
-flag (the only thing the retry layer looks at). Every error names the object it concerns
-(``subject``, e.g. ``"user:alice"``) and never holds a secret: HTTP bodies are cut to
-300 characters and must be redacted by the caller that builds them.
+Every class carries an ``exit_code`` (what the command line exits with), a ``transient``
+flag (the only thing the retry layer looks at) and a ``fatal`` flag (the whole run cannot go
+on: an apply stops, leaving what is not done for ``resume``). Every error names the object
+it concerns (``subject``, e.g. ``"user:alice"``) and never holds a secret: HTTP bodies are
+cut to 300 characters and must be redacted by the caller that builds them.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class MigrateError(Exception):
 
     exit_code: int = 1
     transient: bool = False
+    fatal: bool = False
 
     def __init__(self, message: str, *, subject: str | None = None) -> None:
         super().__init__(message)
@@ -120,6 +124,21 @@ class CellsHTTPError(CellsError):
 
 class CellsAuthError(CellsHTTPError):
     """401/403 that a token refresh did not cure: check the token, its scope, the user's rights."""
+
+
+class CellsCredentialsRefused(CellsAuthError):
+    """Cells refused the tool's own credentials (a 401 after one refresh, a refused login or
+    refresh): every further call would fail the same way, so a run stops (``fatal``)."""
+
+    fatal = True
+
+
+class CellsRedirected(CellsHTTPError):
+    """Cells answered a redirect; it is never followed (it could carry a secret elsewhere)."""
+
+    def __init__(self, message: str, *, location: str, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.location = location
 
 
 class CellsNotFound(CellsHTTPError):

@@ -15,7 +15,7 @@ from typing import TextIO
 from migrate.cells.client import CellsClient
 from migrate.cells.version import ServerVersion
 from migrate.config import Config, PasswordStrategy
-from migrate.errors import CellsAuthError, CellsError, ConfigError, LegacyError
+from migrate.errors import CellsCredentialsRefused, CellsError, ConfigError, LegacyError
 from migrate.legacy.model import Finding, Severity
 from migrate.load.passwords import check_password_table
 from migrate.plan.run import DesiredInputs, desired_for_config
@@ -104,6 +104,7 @@ class _Collector:
     results: list[CheckResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     version: ServerVersion | None = None
+    logins: frozenset[str] = frozenset()  # the Cells logins the legacy users map to
 
     def add(self, name: str, status: Status, detail: str) -> None:
         self.results.append(CheckResult(name=name, status=status, detail=detail))
@@ -145,6 +146,7 @@ def _check_legacy(config: Config, progress: Progress, collected: _Collector) -> 
     )
     collected.findings.extend(inputs.inventory.findings)
     collected.findings.extend(inputs.desired.findings)
+    collected.logins = frozenset(u.login for u in inputs.desired.users)
     desired = inputs.desired.counts()
     collected.add(
         "mapping",
@@ -158,23 +160,35 @@ def _check_cells(config: Config, factory: Callable[[], CellsClient], collected: 
         collected.add(
             "TLS", Status.WARNING, "certificate verification is OFF (cells.tls.verify: false)"
         )
-    try:
-        with factory() as client:
+    with factory() as client:
+        # Anonymous first: "is a Cells answering there?" is told apart from "does it take
+        # our credentials?" (a wrong URL is never reported as a wrong password).
+        try:
+            client.probe()
+        except CellsError as exc:
+            collected.add("Cells reachable", Status.FAILED, str(exc))
+            collected.add("Cells authentication", Status.WARNING, "not checked: no Cells answered")
+            return
+        collected.add("Cells reachable", Status.OK, config.cells.url)
+        try:
             version = client.server_version()
-            collected.version = version
+            account = client.account()
             client.services()  # admin-only endpoint: proves the token has admin rights
-    except CellsAuthError as exc:
+        except CellsError as exc:
+            hint = "" if isinstance(exc, CellsCredentialsRefused) else "; check cells.auth"
+            collected.add("Cells authentication", Status.FAILED, f"{exc}{hint}")
+            return
+    collected.version = version
+    method = config.cells.auth.method.value
+    collected.add("Cells authentication", Status.OK, f"{method} as {account!r}, an admin")
+    if account in collected.logins:
         collected.add(
-            "Cells authentication",
-            Status.FAILED,
-            f"{exc}; check cells.auth (an admin token or login is needed)",
+            "tool account",
+            Status.WARNING,
+            f"the legacy user {account!r} maps onto the account cells-migrate logs in with: "
+            "it is left as it is in Cells (never adopted or modified), and its rights are not "
+            "migrated; use another admin account to migrate it",
         )
-        return
-    except CellsError as exc:
-        collected.add("Cells reachable", Status.FAILED, f"{exc}; check cells.url and the network")
-        return
-    collected.add("Cells reachable", Status.OK, config.cells.url)
-    collected.add("Cells authentication", Status.OK, f"{config.cells.auth.method.value}, admin")
     if not version.known or version.major not in SUPPORTED_MAJORS:
         collected.add(
             "Cells version",

@@ -46,3 +46,9 @@ def hide_password(url: str) -> str:
         return url
     user = userinfo.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}{slash}{tail}"
+
+
+def readable_by_others(mode: int) -> bool:
+    """True when a file ``mode`` lets its group or anyone else read it (a secret file must
+    be 0600 or 0400)."""
+    return bool(mode & 0o044)

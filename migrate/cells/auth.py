@@ -1,19 +1,24 @@
 """Authentication strategies behind ONE ``requests_oauthlib.OAuth2Session``.
 
-* ``pat``      - a Personal Access Token as a static bearer (cells-api.md §3.2).
+* ``pat``      - a Personal Access Token as a static bearer (cells-api.md §3.2), given
+  inline or in ``token_file`` (re-read when the file changes: a PAT renewed mid-run is
+  picked up, tokenfile.py).
 * ``password`` - Cells v2+ frontend session or the Cells v1 Dex grant: password_auth.py.
-* ``oauth2``   - authorization code once with ``cells-client`` and the oob redirect
-  (login.py), then refresh at ``/oidc/oauth2/token`` through the session's auto-refresh.
-  Hydra rotates refresh tokens (a used one is refused), so every new token is persisted at
-  once to ``token_file`` (tokenfile.py: 0600, atomic).
+* ``oauth2``   - the token ``cells-migrate login`` stored (login.py), refreshed at
+  ``/oidc/oauth2/token``. Hydra rotates refresh tokens (a used one is refused), so every new
+  token is persisted at once to ``token_file`` (tokenfile.py: 0600, atomic).
 
-For all: refresh ahead of expiry (a skew) and once on a 401; one refresh at a time across
-threads (an ``RLock``); a thread that waited for the lock sees the new token and does not
-refresh again. The session is shared, so the new token reaches every thread.
+Every login and refresh goes through the ``Wire`` (no redirect followed, deadline, size
+cap) inside the caller's retry attempt, so a 503 or a dropped connection at login is retried
+like any call and never reported as a wrong password. For all: refresh ahead of expiry (a
+skew, on the injected clock) and once on a 401; one refresh at a time across threads (an
+``RLock``); a thread that waited for the lock sees the new token and does not refresh again.
+The session is shared, so the new token reaches every thread.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -25,15 +30,25 @@ from urllib.parse import urlsplit
 
 from requests_oauthlib import OAuth2Session
 
-from migrate.cells.tokenfile import read_token_file, write_token_file
+from migrate.cells.statuses import (
+    Reply,
+    decode_json,
+    looks_like_another_server,
+    not_cells,
+    status_error,
+    title,
+)
+from migrate.cells.tokenfile import PatFile, read_token_file, write_token_file
+from migrate.cells.wire import Wire
 from migrate.config import AuthConfig, AuthMethod, CellsConfig
-from migrate.errors import ConfigError
+from migrate.errors import CellsCredentialsRefused, ConfigError
 from migrate.redact import DEFAULT_REDACTOR, Redactor
 
 log = logging.getLogger(__name__)
 
 TOKEN_PATH = "/oidc/oauth2/token"  # noqa: S105 - a URL path
 AUTH_PATH = "/oidc/oauth2/auth"
+REVOKE_PATH = "/oidc/oauth2/revoke"
 SESSION_PATH = "/a/frontend/session"
 DEX_TOKEN_PATH = "/auth/dex/token"  # noqa: S105 - a URL path
 OAUTH2_SCOPE = ["openid", "email", "profile", "pydio", "offline"]
@@ -43,105 +58,74 @@ Token = dict[str, Any]
 
 
 class CellsSession(OAuth2Session):  # type: ignore[misc]
-    """The one session: an ``OAuth2Session`` whose refresh is serialised across threads.
-
-    requests-oauthlib calls ``refresh_token`` from ``request()`` when oauthlib finds the
-    token expired; without a lock two threads would both spend the same (rotating) refresh
-    token and the second would be refused. It also forwards the request's own kwargs
-    (``json=``, ``timeout=``) into the refresh form body, which we drop here.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.refresh_lock = threading.RLock()
-        self.still_fresh: Callable[[], bool] = lambda: False
-        self.on_new_token: Callable[[Token], None] = lambda token: None
-        self.request_timeout: float = 30.0
-
-    def refresh_token(
-        self, token_url: str, refresh_token: str | None = None, **kwargs: Any
-    ) -> Token:
-        with self.refresh_lock:
-            if refresh_token is None and self.still_fresh():
-                return dict(self.token)  # another thread refreshed while we waited
-            auth = kwargs.get("auth")
-            token: Token = super().refresh_token(
-                token_url,
-                refresh_token=refresh_token,
-                auth=auth,
-                timeout=self.request_timeout,
-                include_client_id=True,
-            )
-            self.on_new_token(token)
-            if self.token_updater is not None:
-                self.token_updater(token)
-            return token
+    """The one session: cookies (the v2+ refresh lives in one), pooled connections and the
+    bearer, which it adds to every request that does not withhold it."""
 
 
-def _expires_at(token: Mapping[str, Any], now: float) -> float | None:
-    raw = token.get("expires_at")
-    if raw is not None:
-        try:
-            return float(raw)
-        except (TypeError, ValueError):
-            return None
-    return None
+def judge(reply: Reply, wire: Wire) -> None:
+    """Raise for a credential answer that is not a refusal the strategy reads itself:
+    another web server, a transient status (retried by the caller), any other error."""
+    if looks_like_another_server(reply):
+        raise not_cells(reply, wire.base_url, wire.redactor)
+    if reply.status >= 400:
+        raise status_error(reply, wire.redactor)
 
 
 class Authenticator:
     """Base strategy: owns token freshness for the shared session.
 
     Subclasses implement ``_obtain()`` (first login) and ``_renew()`` (refresh); both run
-    with ``session.refresh_lock`` held and return the new token dict.
+    with ``lock`` held, send through ``wire`` and return the new token dict.
     """
+
+    method: str = ""
 
     def __init__(
         self,
         session: CellsSession,
-        base_url: str,
+        wire: Wire,
         *,
         skew_s: float = DEFAULT_SKEW_S,
         clock: Callable[[], float] = time.time,
         redactor: Redactor = DEFAULT_REDACTOR,
     ) -> None:
         self.session = session
-        self.base_url = base_url.rstrip("/")
+        self.wire = wire
         self.skew_s = skew_s
         self.clock = clock
         self.redactor = redactor
+        self.lock = threading.RLock()
         self._refresh_at: float | None = None
-        session.still_fresh = self._still_fresh
-        session.on_new_token = self._note
 
     # --- public ---
-    def start(self) -> None:
-        """Log in (or load the stored token) if the session has no token yet."""
-        with self.session.refresh_lock:
-            if not self.session.token:
-                self._install(self._obtain())
-
     def ensure_fresh(self) -> None:
-        """Refresh now if the token expires within the skew (called before each request)."""
+        """Log in (or load the stored token) the first time, and refresh when the token
+        expires within the skew (called before each request)."""
         if self._still_fresh():
             return
-        with self.session.refresh_lock:
-            if self._still_fresh():
-                return  # another thread refreshed while we waited
-            self._install(self._renew())
+        with self.lock:
+            if not self.session.token:
+                self._install(self._obtain())
+            if not self._still_fresh():  # due now (or a stored token already expired)
+                self._install(self._renew())
 
     def refresh_after_401(self, used_token: str | None) -> bool:
         """Refresh once because Cells answered 401 to ``used_token``.
 
         Returns True when a different token is now installed (retry the call), False when
-        this strategy cannot refresh (a PAT: the 401 is final).
+        this strategy cannot refresh (the 401 is final).
         """
-        if not self.can_refresh:
-            return False
-        with self.session.refresh_lock:
+        with self.lock:
             if used_token is not None and self.access_token not in (None, used_token):
                 return True  # someone refreshed after our request left
+            if not self.can_refresh:
+                return False
             self._install(self._renew())
-            return True
+            return self.access_token != used_token
+
+    def refusal_hint(self) -> str:
+        """What to do when Cells refuses the token even after a refresh."""
+        return "Cells refused the token even after logging in again; check cells.auth"
 
     @property
     def can_refresh(self) -> bool:
@@ -163,35 +147,26 @@ class Authenticator:
             return True
         return self.clock() < self._refresh_at
 
-    # Only the OAuth2 strategy lets oauthlib see the expiry (for the session's auto-refresh);
-    # the others track it here alone, with the injected clock.
-    session_tracks_expiry = False
-
     def _install(self, token: Token) -> None:
-        self._note(token)
-        if self.session_tracks_expiry:
-            self.session.token = token
-        else:
-            self.session.token = {
-                k: v for k, v in token.items() if k not in ("expires_at", "expires_in")
-            }
-
-    def _note(self, token: Token) -> None:
-        """Record when ``token`` must be refreshed and teach the redactor its values."""
+        """Record when ``token`` must be refreshed, teach the redactor its values and give
+        the session its bearer. oauthlib never sees the expiry: freshness is decided here,
+        on the injected clock."""
         now = self.clock()
-        expires_at = _expires_at(token, now)
-        if expires_at is None and token.get("expires_in") is not None:
-            expires_at = now + float(token["expires_in"])
+        expires_at = _number(token.get("expires_at"))
+        lifetime = _number(token.get("expires_in"))
+        if expires_at is None and lifetime is not None:
+            expires_at = now + lifetime
             token["expires_at"] = expires_at
         if expires_at is None:
             self._refresh_at = None
         else:
             # Skew: never more than half the lifetime, so a 1 s token is not refreshed
             # on every call.
-            lifetime = max(expires_at - now, 0.0)
-            self._refresh_at = expires_at - min(self.skew_s, lifetime / 2)
+            left = max(expires_at - now, 0.0)
+            self._refresh_at = expires_at - min(self.skew_s, left / 2)
         self.redactor.add(token.get("access_token"), token.get("refresh_token"))
         self.redactor.add(token.get("id_token"))
+        self.session.token = {"access_token": token["access_token"], "token_type": "Bearer"}
 
     def _obtain(self) -> Token:
         raise NotImplementedError
@@ -199,39 +174,76 @@ class Authenticator:
     def _renew(self) -> Token:
         return self._obtain()
 
-    def _url(self, path: str) -> str:
-        return self.base_url + path
+
+def _number(value: object) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 class PatAuth(Authenticator):
-    """A Personal Access Token: static, never refreshed; a 401 is final."""
+    """A Personal Access Token: never refreshed, but re-read when its file changes."""
 
-    def __init__(self, session: CellsSession, base_url: str, token: str, **kw: Any) -> None:
-        super().__init__(session, base_url, **kw)
-        self._token = token
-        self.redactor.pin(token)
+    method = "pat"
+
+    def __init__(self, session: CellsSession, wire: Wire, source: PatFile, **kw: Any) -> None:
+        super().__init__(session, wire, **kw)
+        self.source = source
 
     @property
     def can_refresh(self) -> bool:
-        """A PAT cannot be refreshed."""
-        return False
+        """Only a token file can give a new PAT (the admin replaced it)."""
+        return self.source.path is not None
+
+    def ensure_fresh(self) -> None:
+        """Install the PAT, and the file's new one when the file changed."""
+        if self.session.token and not self.source.changed():
+            return
+        with self.lock:
+            self._install(self._obtain())
+
+    def refusal_hint(self) -> str:
+        """A PAT has a hard or sliding expiry, or was revoked."""
+        where = f"put it in {self.source.path}" if self.source.path else "update cells.auth.token"
+        return (
+            "Cells refused the personal access token: it expired or was revoked. Make a new "
+            f"one on the Cells host (cells admin user token -u <login> -e 30d -q) and {where}; "
+            "an apply stopped by this continues with `cells-migrate resume`"
+        )
 
     def _obtain(self) -> Token:
-        return {"access_token": self._token, "token_type": "Bearer"}
+        value = self.source.read()
+        self.redactor.pin(value)
+        return {"access_token": value, "token_type": "Bearer"}
 
 
 class OAuth2Auth(Authenticator):
-    """Stored authorization-code token, refreshed (and persisted) through the session."""
+    """The stored authorization-code token, refreshed (and persisted at once)."""
 
-    session_tracks_expiry = True
+    method = "oauth2"
 
-    def __init__(self, session: CellsSession, base_url: str, token_file: Path, **kw: Any) -> None:
-        super().__init__(session, base_url, **kw)
+    def __init__(
+        self, session: CellsSession, wire: Wire, token_file: Path, client_id: str, **kw: Any
+    ) -> None:
+        super().__init__(session, wire, **kw)
         self.token_file = token_file
+        self.client_id = client_id
+        self._refresh: str | None = None
 
-    def persist(self, token: Token) -> None:
-        """token_updater: write the rotated token at once (0600, atomic)."""
-        write_token_file(self.token_file, token)
+    def refusal_hint(self) -> str:
+        """The stored token cannot be used any more."""
+        return (
+            "Cells refused the OAuth2 token even after a refresh: run `cells-migrate login` "
+            "again (an apply stopped by this continues with `cells-migrate resume`)"
+        )
+
+    def _install(self, token: Token) -> None:
+        refresh = token.get("refresh_token")
+        self._refresh = refresh if isinstance(refresh, str) else self._refresh
+        super()._install(token)
 
     def _obtain(self) -> Token:
         token = read_token_file(self.token_file)
@@ -242,34 +254,75 @@ class OAuth2Auth(Authenticator):
         return token
 
     def _renew(self) -> Token:
-        # Goes through CellsSession.refresh_token: lock, rotation, token_updater.
-        token: Token = self.session.refresh_token(self._url(TOKEN_PATH), self._stored_refresh())
+        if self._refresh is None:
+            raise CellsCredentialsRefused(
+                f"the token in {self.token_file} cannot be refreshed (no refresh token): "
+                "run `cells-migrate login` again",
+                method="POST",
+                path=TOKEN_PATH,
+                status=401,
+            )
+        form = {
+            "grant_type": "refresh_token",
+            "client_id": self.client_id,
+            "scope": " ".join(OAUTH2_SCOPE),
+            "refresh_token": self._refresh,
+        }
+        reply = self.wire.send("POST", TOKEN_PATH, bearer=False, form=form)
+        token = token_answer(reply, self.wire, what="refresh token")
+        # Hydra rotates refresh tokens: the old one is dead from now on, so write at once.
+        write_token_file(self.token_file, token)
         return token
 
-    def _stored_refresh(self) -> str | None:
-        value = (self.session.token or {}).get("refresh_token")
-        return value if isinstance(value, str) else None
+
+def token_answer(reply: Reply, wire: Wire, *, what: str) -> Token:
+    """The token of a Hydra token answer (code exchange or refresh); a refusal names why."""
+    if reply.status in (400, 401):
+        error = hydra_error(reply) or title(reply.text) or f"HTTP {reply.status}"
+        hint = (
+            "check cells.auth.client_id (Cells does not know this OAuth2 client)"
+            if "client" in error.lower()
+            else "it was used already (they rotate: another copy of the token file was used, "
+            "or an answer was lost) or it expired; run `cells-migrate login` again"
+        )
+        raise CellsCredentialsRefused(
+            f"Cells refused the {what} ({error}): {hint}",
+            method=reply.method,
+            path=reply.path,
+            status=reply.status,
+        )
+    judge(reply, wire)
+    data = decode_json(reply, wire.redactor)
+    if not isinstance(data, Mapping) or not isinstance(data.get("access_token"), str):
+        raise CellsCredentialsRefused(
+            f"Cells answered the {what} exchange without an access token",
+            method=reply.method,
+            path=reply.path,
+            status=reply.status,
+        )
+    return dict(data)
+
+
+def hydra_error(reply: Reply) -> str:
+    """The ``error`` code of a Hydra error body (``invalid_grant``…), '' when none."""
+    try:
+        data = json.loads(reply.text)
+    except ValueError:
+        return ""
+    error = data.get("error") if isinstance(data, dict) else None
+    return error if isinstance(error, str) else ""
 
 
 def build_session(config: CellsConfig) -> CellsSession:
-    """Create the one session for ``config`` (auto-refresh wired for ``oauth2``)."""
-    _allow_plain_http(config.url)
-    auth = config.auth
-    kwargs: dict[str, Any] = {"client_id": auth.client_id}
-    if auth.method == AuthMethod.OAUTH2:
-        kwargs.update(
-            auto_refresh_url=config.url.rstrip("/") + TOKEN_PATH,
-            auto_refresh_kwargs={"client_id": auth.client_id},
-            scope=OAUTH2_SCOPE,
-        )
-    session = CellsSession(**kwargs)
-    session.request_timeout = config.timeout_s
-    return session
+    """Create the one session for ``config``."""
+    allow_plain_http(config.url)
+    return CellsSession(config.auth.client_id)
 
 
 def build_authenticator(
     config: CellsConfig,
     session: CellsSession,
+    wire: Wire,
     *,
     clock: Callable[[], float] = time.time,
     redactor: Redactor = DEFAULT_REDACTOR,
@@ -280,34 +333,25 @@ def build_authenticator(
     from migrate.cells.password_auth import DexPasswordAuth, SessionPasswordAuth
 
     auth: AuthConfig = config.auth
-    base = config.url
     kw: dict[str, Any] = {"clock": clock, "redactor": redactor, "skew_s": skew_s}
     if auth.method == AuthMethod.PAT:
-        if auth.token is None:
-            raise ConfigError("cells.auth.token is required for method pat")
-        return PatAuth(session, base, auth.token.reveal(), **kw)
+        if auth.token is None and auth.token_file is None:
+            raise ConfigError("cells.auth.token or token_file is required for method pat")
+        source = PatFile(auth.token_file, inline=auth.token)
+        return PatAuth(session, wire, source, **kw)
     if auth.method == AuthMethod.PASSWORD:
         if not auth.login or auth.password is None:
             raise ConfigError("cells.auth.login and password are required for method password")
         if auth.client_secret is not None:
-            return DexPasswordAuth(
-                session,
-                base,
-                auth.login,
-                auth.password.reveal(),
-                auth.client_id,
-                auth.client_secret.reveal(),
-                **kw,
-            )
-        return SessionPasswordAuth(session, base, auth.login, auth.password.reveal(), **kw)
+            client = (auth.client_id, auth.client_secret.reveal())
+            return DexPasswordAuth(session, wire, auth.login, auth.password.reveal(), client, **kw)
+        return SessionPasswordAuth(session, wire, auth.login, auth.password.reveal(), **kw)
     if auth.token_file is None:
         raise ConfigError("cells.auth.token_file is required for method oauth2")
-    strategy = OAuth2Auth(session, base, auth.token_file.expanduser(), **kw)
-    session.token_updater = strategy.persist
-    return strategy
+    return OAuth2Auth(session, wire, auth.token_file.expanduser(), auth.client_id, **kw)
 
 
-def _allow_plain_http(url: str) -> None:
+def allow_plain_http(url: str) -> None:
     """oauthlib refuses http:// unless OAUTHLIB_INSECURE_TRANSPORT is set. A Cells on plain
     HTTP (the recordings' server, the loopback emulator) needs it; say so loudly."""
     if urlsplit(url).scheme == "http":

@@ -1,9 +1,10 @@
 """``CellsClient``: typed access to the Cells REST API a migration needs (cells-api.md §1.1).
 
-Composition: one ``CellsSession`` (auth.py), one ``Transport`` (http.py: read-only guard,
-retries, status → exception), typed endpoints here and in idm.py. A client opened with
-``read_only=True`` refuses every write before anything leaves the process, which is how
-``plan`` is guaranteed never to change Cells.
+Composition: one ``CellsSession`` (auth.py), one ``Wire`` (wire.py: no redirects, deadline,
+size cap), one ``Authenticator`` (auth.py, password_auth.py), one ``Transport`` (http.py:
+read-only guard, retries, status → exception), typed endpoints here and in idm.py. A client
+opened with ``read_only=True`` refuses every write before anything leaves the process, which
+is how ``plan`` is guaranteed never to change Cells.
 
 Example::
 
@@ -14,8 +15,10 @@ Example::
 
 from __future__ import annotations
 
+import html
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -31,9 +34,11 @@ from migrate.cells.auth import (
 )
 from migrate.cells.http import RetryPolicy, Transport
 from migrate.cells.idm import IdmEndpoints
+from migrate.cells.statuses import decode_json, looks_like_another_server, not_cells
 from migrate.cells.storage import DataSource, Job, Node, Service
 from migrate.cells.version import ServerVersion
-from migrate.config import CellsConfig
+from migrate.cells.wire import Wire
+from migrate.config import AuthMethod, CellsConfig
 from migrate.errors import CellsError, CellsHTTPError, CellsNotFound
 from migrate.redact import DEFAULT_REDACTOR, Redactor
 
@@ -43,6 +48,9 @@ log = logging.getLogger(__name__)
 # recordings): stat calls get at least 60 s.
 STAT_TIMEOUT_S = 60.0
 MARKER_FILE = ".pydio"
+STATE_PATH = "/a/frontend/state"
+# The registry /a/frontend/state answers holds one <user id="login"> (acl-crud.yaml).
+_STATE_USER = re.compile(r"<user\s+id=\"([^\"]+)\"")
 
 
 class CellsClient(IdmEndpoints):
@@ -63,23 +71,20 @@ class CellsClient(IdmEndpoints):
         redactor: Redactor = DEFAULT_REDACTOR,
         retry_attempts: int = 6,
         skew_s: float = DEFAULT_SKEW_S,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.read_only = read_only
         self.session: CellsSession = build_session(config)
+        self.wire = Wire(config, self.session, redactor=redactor, monotonic=monotonic)
         self.auth: Authenticator = build_authenticator(
-            config, self.session, clock=clock, redactor=redactor, skew_s=skew_s
+            config, self.session, self.wire, clock=clock, redactor=redactor, skew_s=skew_s
         )
-        self.transport = Transport(
-            config,
-            self.session,
-            self.auth,
-            read_only=read_only,
-            retry=RetryPolicy(attempts=retry_attempts, sleep=sleep),
-            redactor=redactor,
-        )
+        self.retry = RetryPolicy(attempts=retry_attempts, sleep=sleep)
+        self.transport = Transport(self.wire, self.auth, read_only=read_only, retry=self.retry)
         self._version = version
         self._version_lock = threading.Lock()
+        self._account: str | None = None
 
     # ---------------------------------------------------------------- lifecycle
     def close(self) -> None:
@@ -117,6 +122,44 @@ class CellsClient(IdmEndpoints):
                     "Cells version %s (%s)", self._version.version or "?", self._version.edition
                 )
             return self._version
+
+    def probe(self) -> ServerVersion:
+        """Anonymous ``GET /a/config/discovery``: is a Cells server answering at
+        ``cells.url``? (It answers ``{"Endpoints": …}`` to anyone, version-detection.yaml.)
+
+        Raises ``CellsTransportError`` when nothing answers, ``CellsHTTPError`` naming what
+        answered when it is not Cells, ``CellsRedirected`` for a redirect. Sends no secret.
+        """
+        path = "/a/config/discovery"
+        reply = self.retry.run(f"GET {path}", lambda: self.wire.send("GET", path, bearer=False))
+        data = None if looks_like_another_server(reply) else decode_json(reply)
+        if not isinstance(data, Mapping) or not ({"Endpoints", "PackageType"} & set(data)):
+            raise not_cells(reply, self.wire.base_url, self.wire.redactor)
+        return ServerVersion.from_discovery(data)
+
+    def account(self) -> str:
+        """The login of the account the tool acts as (cached): the configured login for
+        ``password``, otherwise the user Cells names for the token in its registry
+        (``GET /a/frontend/state``, answered to any valid token by every Cells version).
+        Raises ``CellsError`` when Cells names nobody: the tool cannot then promise to leave
+        its own account alone."""
+        if self._account is None:
+            auth = self.config.auth
+            if auth.method is AuthMethod.PASSWORD and auth.login:
+                self._account = auth.login
+            else:
+                self._account = self._state_user()
+        return self._account
+
+    def _state_user(self) -> str:
+        text = self.transport.call_text("GET", STATE_PATH)
+        found = _STATE_USER.search(text)
+        if found is None:
+            raise CellsError(
+                f"cannot tell which Cells account the {self.config.auth.method.value} token "
+                f"belongs to: GET {STATE_PATH} named no user"
+            )
+        return html.unescape(found.group(1))
 
     def services(self, *, started_only: bool = False) -> list[Service]:
         """``GET /a/config/ctl`` (admin token needed): the services and their status."""

@@ -64,7 +64,6 @@ class Executor:
         waiter: DatasourceWaiter,
         concurrency: int,
         progress: Progress | None = None,
-        tool_login: str | None = None,
         on_done: Callable[[], None] | None = None,
     ) -> None:
         self.applier = applier
@@ -75,7 +74,6 @@ class Executor:
         self.waiter = waiter
         self.concurrency = max(1, concurrency)
         self.progress = progress or NullProgress()
-        self.tool_login = tool_login
         self.on_done = on_done
         self.tally = Tally()
         self._stop = threading.Event()
@@ -160,11 +158,6 @@ class Executor:
         if kind is ActionType.CONFLICT:
             self._fail(item, f"conflict: {action.reason}")
             return False
-        if action.kind is Kind.USER and self.tool_login and action.key == self.tool_login:
-            reason = "the account the tool logs in with is never modified"
-            self.writer.mark_skipped(item.item_id, reason=reason)
-            self.tally.add(action, "skipped")
-            return False
         return True
 
     def _write(self, item: WorkItem) -> None:
@@ -184,6 +177,9 @@ class Executor:
         except CheckpointError:
             raise
         except MigrateError as exc:
+            if exc.fatal:  # the credentials are gone: stop, leave this item to `resume`
+                self._stop.set()
+                raise
             self._fail(item, str(exc))
             return
         self.writer.mark_done(item.item_id, cells_id=written.cells_id or None, after=written.after)

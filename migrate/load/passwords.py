@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable
 
 import sqlalchemy as sa
 
-from migrate.config import AuthMethod, Config, PasswordsConfig, PasswordStrategy
+from migrate.config import Config, PasswordsConfig, PasswordStrategy
 from migrate.errors import CellsError, ConfigError, MigrateError
 from migrate.load.password_files import FileMode, RandomPasswordFile, generate_password
 from migrate.mapping.desired import DesiredUser, PasswordAction
@@ -166,8 +166,8 @@ class PasswordHook:
       ``new_password`` gave the same worker thread just before the create;
     * ``reset``: the login is listed for a reset (``users_to_reset``).
 
-    Only created users reach it (an adopted user keeps its password), and the account the
-    tool logs in with (``protected_login``) is never touched. Thread-safe.
+    Only created users reach it (an adopted user keeps its password; the account the tool
+    logs in with is never planned for a write, plan/users.py). Thread-safe.
     """
 
     def __init__(
@@ -175,12 +175,10 @@ class PasswordHook:
         *,
         writer: PasswordWriter | None = None,
         random_file: RandomPasswordFile | None = None,
-        protected_login: str | None = None,
     ) -> None:
         """Use ``writer`` for keep-hash users and ``random_file`` for random ones."""
         self.writer = writer
         self.random_file = random_file
-        self.protected_login = protected_login
         self._local = threading.local()
         self._lock = threading.Lock()
         self._reset: list[str] = []
@@ -193,7 +191,6 @@ class PasswordHook:
         file_mode: FileMode = FileMode.REFUSE,
         creates_users: bool = True,
         pool_size: int = 4,
-        protected_login: str | None = None,
     ) -> PasswordHook:
         """The hook for ``passwords`` (``file_mode``: ``APPEND`` when resuming a run).
 
@@ -212,7 +209,7 @@ class PasswordHook:
             and passwords.random_passwords_file
         ):
             random_file = RandomPasswordFile(passwords.random_passwords_file, mode=file_mode)
-        return cls(writer=writer, random_file=random_file, protected_login=protected_login)
+        return cls(writer=writer, random_file=random_file)
 
     def new_password(self) -> str:
         """A strong random password for a REST create, remembered for this thread's hook."""
@@ -229,9 +226,6 @@ class PasswordHook:
         pending: Secret | None = getattr(self._local, "pending", None)
         self._local.pending = None
         subject = f"user:{user.login}"
-        if user.login == self.protected_login:
-            log.warning("%s is the account cells-migrate logs in with: password untouched", subject)
-            return
         action = user.password.action
         if action is PasswordAction.KEEP_HASH:
             if self.writer is None or user.password.legacy_hash is None:
@@ -286,15 +280,13 @@ def hook_for_run(config: Config, actions: Iterable[Action], *, resuming: bool) -
     """The ``PasswordHook`` an apply (``resuming=False``) or resume run of ``actions`` uses.
 
     The CSV of ``random`` is opened only when the run creates users, appended to when
-    resuming (never overwritten); the account the tool logs in with is protected; the
-    database pool is sized to ``cells.concurrency``. Raises ``ConfigError``.
+    resuming (never overwritten); the database pool is sized to ``cells.concurrency``.
+    Raises ``ConfigError``.
     """
     creates = any(a.kind is Kind.USER and a.action is ActionType.CREATE for a in actions)
-    auth = config.cells.auth
     return PasswordHook.for_config(
         config.passwords,
         file_mode=FileMode.APPEND if resuming else FileMode.REFUSE,
         creates_users=creates,
         pool_size=config.cells.concurrency,
-        protected_login=auth.login if auth.method is AuthMethod.PASSWORD else None,
     )

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from migrate.cells.client import CellsClient
-from migrate.config import AuthMethod, Config
+from migrate.config import Config
 from migrate.errors import CheckpointError, PlanError
 from migrate.legacy.model import Severity
 from migrate.load.apply import Applier, PasswordWriter, Refs
@@ -85,12 +85,6 @@ class Hooks:
     holder: LockHolder = field(default_factory=this_process)
     sleep: Callable[[float], None] = time.sleep  # the datasource-readiness poll waits with it
     clock: Callable[[], float] = time.monotonic
-
-
-def tool_login(config: Config) -> str | None:
-    """The account the tool logs in with (known for password auth; a PAT names nobody)."""
-    auth = config.cells.auth
-    return auth.login if auth.method is AuthMethod.PASSWORD else None
 
 
 def open_state(config: Config, *, now: Now, create: bool = True) -> CheckpointDB:
@@ -224,7 +218,6 @@ def _execute(
                 waiter=_waiter(client, options, progress, hooks),
                 concurrency=config.cells.concurrency,
                 progress=progress,
-                tool_login=tool_login(config),
                 on_done=hooks.on_done,
             )
             result = executor.run(items)

@@ -18,7 +18,7 @@ from migrate.plan.groups import diff_groups
 from migrate.plan.live import LiveState, read_live
 from migrate.plan.resolve import Resolver
 from migrate.plan.roles import diff_roles
-from migrate.plan.users import diff_users
+from migrate.plan.users import diff_users, is_tool_account
 from migrate.plan.workspaces import diff_workspaces
 from migrate.progress import NullProgress, Progress
 
@@ -75,7 +75,11 @@ def diff_state(
         tool_login=tool_login,
     )
     roles = diff_roles(desired.roles, live.roles)
-    blocked = {(RoleTarget.USER, a.key): _blocked(a) for a in users if _is_conflict(a)}
+    blocked = {
+        (RoleTarget.USER, a.key): _blocked(a)
+        for a in users
+        if _is_conflict(a) or is_tool_account(a)
+    }
     blocked |= {(RoleTarget.ROLE, a.key): _blocked(a) for a in roles if _is_conflict(a)}
     actions: list[Action] = [
         *diff_datasources(desired.datasources, live.datasources),
@@ -112,6 +116,8 @@ def _is_conflict(action: Action) -> bool:
 
 
 def _blocked(action: Action) -> str:
+    if is_tool_account(action):
+        return f"user {action.key!r} is the account cells-migrate logs in with; not sent"
     return f"{action.kind.value} {action.key!r} is in conflict (see its action); not sent"
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from migrate.cells.client import CellsClient
-from migrate.config import AuthMethod, Config
+from migrate.config import Config
 from migrate.errors import PlanError
 from migrate.legacy.bootstrap import discover_install
 from migrate.legacy.model import Inventory
@@ -81,11 +81,6 @@ def plan_for_config(
     progress = progress or NullProgress()
     # ``inputs``: already read by the caller (apply needs the desired objects too).
     inputs = inputs or desired_for_config(config, progress=progress)
-    # The account the tool logs in with is never modified; known for password auth only
-    # (a PAT does not name its user).
-    tool_login = (
-        config.cells.auth.login if config.cells.auth.method is AuthMethod.PASSWORD else None
-    )
     # The plan shows the extractor's findings too (a corrupt role is a skip in the plan).
     findings = sorted(
         set(inputs.desired.findings) | set(inputs.inventory.findings),
@@ -99,7 +94,8 @@ def plan_for_config(
             stages=stages,
             progress=progress,
             inputs_digest=inputs.digest,
-            tool_login=tool_login,
+            # The account the tool logs in with is never adopted or modified (plan/users.py).
+            tool_login=cells.account(),
         )
 
 

@@ -36,16 +36,29 @@ def diff_users(
     for user in desired:
         found = by_login.get(user.login)
         action = _diff_user(user, found, digests)
-        if found is not None and user.login == tool_login:
+        if user.login == tool_login:
             action = replace(
                 action,
                 action=ActionType.SKIP,
                 changes=(),
-                cells_id=found.uuid,
-                reason="this is the account cells-migrate logs in with; it is never modified",
+                cells_id=found.uuid if found is not None else action.cells_id,
+                reason=TOOL_ACCOUNT_REASON,
             )
         actions.append(action)
     return actions
+
+
+# The one home of the rule (DESIGN.md "Passwords"): a legacy ``admin`` must not lock out the
+# Cells admin. diff.py also skips the ACLs of this account's role for it.
+TOOL_ACCOUNT_REASON = (
+    "this is the account cells-migrate logs in with: it is never adopted or modified, and "
+    "its legacy rights are not migrated (use another admin account to migrate it)"
+)
+
+
+def is_tool_account(action: Action) -> bool:
+    """True for the skip of the account the tool logs in with."""
+    return action.kind is Kind.USER and action.reason == TOOL_ACCOUNT_REASON
 
 
 def _desired_digest(user: DesiredUser) -> str | None:

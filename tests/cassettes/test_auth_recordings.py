@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from migrate.cells.client import CellsClient
-from migrate.cells.login import begin_oauth2_login
+from migrate.cells.login import OOB_PATH, authorization
 from migrate.cells.password_auth import _session_token
 from migrate.config import AuthConfig, AuthMethod, CellsConfig
 from migrate.errors import CellsAuthError
@@ -110,8 +110,7 @@ def test_oauth2_refresh_rotates_and_persists(replay: Replay, tmp_path: Path) -> 
 
 
 def test_oauth2_authorization_url_for_oob_copy_paste(tmp_path: Path) -> None:
-    auth = AuthConfig(method=AuthMethod.OAUTH2, token_file=tmp_path / "t.json")
-    pending = begin_oauth2_login(CellsConfig(url=BASE, auth=auth))
+    pending = authorization(BASE, "cells-client", BASE + OOB_PATH)
     url = urlsplit(pending.url)
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert url.path == "/oidc/oauth2/auth"

@@ -15,14 +15,13 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
-from migrate.cells.login import begin_oauth2_login
+from migrate.cells.login import LoginFlow
 from migrate.cells.models import ACL, Group, Role, RootNode, User, Workspace
 from migrate.cells.storage import DataSource
 from migrate.config import AuthConfig, AuthMethod, CellsConfig, TlsConfig
@@ -59,26 +58,14 @@ def _pat_client(emu: EmulatorServer, **kw: Any) -> CellsClient:
 
 
 def _oauth2_login(emu: EmulatorServer, token_file: Path) -> CellsConfig:
-    """Run ``cells-migrate login``'s flow; the test plays the browser and the user."""
+    """Run ``cells-migrate login --username admin``'s headless flow."""
     auth = AuthConfig(method=AuthMethod.OAUTH2, client_id="cells-client", token_file=token_file)
     config = CellsConfig(url=emu.url, auth=auth, concurrency=4)
-    pending = begin_oauth2_login(config)
-    browser = requests.Session()
-    hop = browser.get(pending.url, allow_redirects=False, timeout=10)
-    challenge = parse_qs(urlsplit(hop.headers["Location"]).query)["login_challenge"][0]
-    answer = browser.post(
-        emu.url + "/a/frontend/session",
-        json={
-            "AuthInfo": {
-                "login": "admin",
-                "password": "admin",
-                "challenge": challenge,
-                "type": "credentials",
-            }
-        },
-        timeout=10,
-    ).json()
-    pending.exchange(answer["RedirectTo"])  # the user pastes the redirect (or the code)
+    flow = LoginFlow(config)
+    try:
+        flow.headless("admin", "admin")
+    finally:
+        flow.close()
     return config
 
 

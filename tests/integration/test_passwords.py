@@ -116,7 +116,7 @@ def test_sample_users_log_in_with_their_pydio8_password(
     users = [u for u in desired.users if u.login in clear]
     assert len(users) >= 10
     assert all(u.password.action is PasswordAction.KEEP_HASH for u in users)
-    hook = PasswordHook(writer=PasswordWriter(Secret(dialect.url)), protected_login="admin")
+    hook = PasswordHook(writer=PasswordWriter(Secret(dialect.url)))
     try:
         for user in users:
             uuid = _create(client, user)
@@ -206,26 +206,6 @@ def test_eight_threads_share_one_writer(
     etags = _etags(dialect.url)
     assert all(etags[u.uuid] == md5_hash(password_for(u.login)) for u in users)
     assert all(_login(emu, u.login, password_for(u.login)) == 200 for u in users[:4])
-
-
-def test_the_tool_account_is_never_touched(
-    emu: EmulatorServer, dialect: TestDatabase, desired: DesiredState
-) -> None:
-    admin_uuid = next(u["Uuid"] for u in emu.state()["users"] if u["Login"] == "admin")
-    before = _etags(dialect.url)[admin_uuid]
-    legacy_admin = next(u for u in desired.users if u.login == "root-admin")
-    as_admin = DesiredUser(
-        uuid=admin_uuid,
-        login="admin",
-        group_path="/",
-        profile="admin",
-        display_name="admin",
-        password=legacy_admin.password,
-    )
-    with PasswordWriter(Secret(dialect.url)) as writer:
-        PasswordHook(writer=writer, protected_login="admin")(as_admin, admin_uuid)
-    assert _etags(dialect.url)[admin_uuid] == before
-    assert _login(emu, "admin", "admin") == 200
 
 
 def test_check_refuses_keep_hash_when_the_table_differs(dialect: TestDatabase) -> None:

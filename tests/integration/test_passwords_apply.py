@@ -78,7 +78,6 @@ def test_applier_creates_keep_the_hash_random_and_updates_leave_passwords(
     hook = PasswordHook(
         writer=PasswordWriter(Secret(db_url)),
         random_file=RandomPasswordFile(csv_path),
-        protected_login="admin",
     )
     applier = Applier(client, Refs(), password_writer=hook, new_password=hook.new_password)
     kept = [

@@ -223,14 +223,13 @@ def test_for_config_opens_only_what_the_strategy_and_the_plan_need(tmp_path: Pat
         strategy=PasswordStrategy.KEEP_HASH,
         cells_database_url=Secret(f"sqlite:///{tmp_path / 'cells.db'}"),
     )
-    hook = PasswordHook.for_config(keep, protected_login="admin")
+    hook = PasswordHook.for_config(keep)
     assert hook.writer is not None
     assert hook.random_file is None
-    assert hook.protected_login == "admin"
     hook.close()
 
 
-def test_hook_for_run_follows_the_plan_and_protects_the_tool_account(tmp_path: Path) -> None:
+def test_hook_for_run_follows_the_plan(tmp_path: Path) -> None:
     path = tmp_path / "passwords.csv"
     config = Config(
         legacy=LegacyConfig(install_path=tmp_path),
@@ -245,7 +244,6 @@ def test_hook_for_run_follows_the_plan_and_protects_the_tool_account(tmp_path: P
     noop = replace(create, action=ActionType.NOOP)
     assert hook_for_run(config, [noop], resuming=False).random_file is None
     first = hook_for_run(config, [noop, create], resuming=False)
-    assert first.protected_login == "admin"
     first.new_password()
     first(user, "uuid-mo")
     first.close()

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from tenacity import RetryCallState
 
 from migrate.cells.client import CellsClient
-from migrate.cells.http import RetryPolicy, is_write, status_error
+from migrate.cells.http import RetryPolicy, is_write
+from migrate.cells.statuses import Reply, status_error
 from migrate.cells.tokenfile import read_token_file, write_token_file
 from migrate.config import AuthConfig, AuthMethod, CellsConfig
 from migrate.errors import (
@@ -31,13 +31,9 @@ from migrate.secret import Secret
 
 
 def _response(
-    status: int, body: str = "", headers: dict[str, str] | None = None
-) -> requests.Response:
-    resp = requests.Response()
-    resp.status_code = status
-    resp._content = body.encode()
-    resp.headers.update(headers or {})
-    return resp
+    status: int, body: str = "", headers: dict[str, str] | None = None, path: str = "/a/x"
+) -> Reply:
+    return Reply(method="GET", path=path, status=status, headers=headers or {}, body=body.encode())
 
 
 @pytest.mark.parametrize(
@@ -56,7 +52,7 @@ def _response(
     ],
 )
 def test_status_table(status: int, kind: type[CellsHTTPError], transient: bool) -> None:
-    error = status_error(_response(status, '{"Title":"t","Detail":"d"}'), "GET", "/a/x")
+    error = status_error(_response(status, '{"Title":"t","Detail":"d"}'))
     assert type(error) is kind
     assert error.transient is transient
     assert (error.status, error.method, error.path) == (status, "GET", "/a/x")
@@ -64,21 +60,19 @@ def test_status_table(status: int, kind: type[CellsHTTPError], transient: bool) 
 
 def test_error_text_is_opaque_redacted_and_cut() -> None:
     body = json.dumps({"Title": "Login failed", "Detail": "Password=" + "p" * 10, "x": "y" * 900})
-    error = status_error(_response(401, body), "POST", "/a/frontend/session")
+    error = status_error(_response(401, body, path="/a/frontend/session"))
     assert str(error).startswith("Login failed")
     assert "pppppppppp" not in str(error)
     assert len(error.body) <= 301
-    plain = status_error(_response(401, "Unauthorized."), "GET", "/a/user")
+    plain = status_error(_response(401, "Unauthorized.", path="/a/user"))
     assert str(plain).startswith("Unauthorized.")
 
 
 def test_retry_after_is_honoured() -> None:
-    limited = status_error(_response(429, "", {"Retry-After": "7"}), "GET", "/a/x")
+    limited = status_error(_response(429, "", {"Retry-After": "7"}))
     assert isinstance(limited, CellsRateLimited)
     assert limited.retry_after == 7.0
-    dated = status_error(
-        _response(429, "", {"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}), "GET", "/a/x"
-    )
+    dated = status_error(_response(429, "", {"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}))
     assert isinstance(dated, CellsRateLimited)
     assert dated.retry_after is None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from migrate.cells.login import _code_from
+from migrate.cells.login import code_from
 from migrate.errors import CellsAuthError
 
 
@@ -17,14 +17,14 @@ from migrate.errors import CellsAuthError
     ],
 )
 def test_code_or_redirect_is_accepted(pasted: str, code: str) -> None:
-    assert _code_from(pasted, "s-12345678") == code
+    assert code_from(pasted, "s-12345678") == code
 
 
 def test_a_redirect_of_another_login_is_refused() -> None:
     with pytest.raises(CellsAuthError, match="state mismatch"):
-        _code_from("http://localhost:3000/servers/callback?code=abc&state=other-state", "s-1")
+        code_from("http://localhost:3000/servers/callback?code=abc&state=other-state", "s-1")
 
 
 def test_nothing_pasted_is_refused() -> None:
     with pytest.raises(CellsAuthError, match="no authorization code"):
-        _code_from("", "s-1")
+        code_from("", "s-1")

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
+from xml.sax.saxutils import escape
 
 from migrate.cells.emulator.answers import JSON, Answer, ApiError, Call
 from migrate.cells.emulator.fixtures import oidc_configuration
@@ -166,7 +167,8 @@ def oauth_auth(store: Store, auth: AuthTables, call: Call) -> Answer:
     if (
         q.get("client_id") != CLIENT_ID
         or q.get("response_type") != "code"
-        or q.get("redirect_uri") not in (*REDIRECT_URIS, f"{call.base_url}/oauth2/oob")
+        or q.get("redirect_uri")
+        not in (*REDIRECT_URIS, *store.config.redirect_uris, f"{call.base_url}/oauth2/oob")
         or len(q.get("state", "")) < 8
     ):
         return _hydra_error(400, "invalid_request", HYDRA_INVALID_REQUEST)
@@ -195,6 +197,34 @@ def revoke(store: Store, auth: AuthTables, call: Call) -> Answer:
     if token in auth.tokens:
         auth.tokens[token].revoked = True
     return Answer(body={"Success": True})
+
+
+def oauth_revoke(store: Store, auth: AuthTables, call: Call) -> Answer:
+    """``POST /oidc/oauth2/revoke`` (Hydra, RFC 7009, advertised as ``revocation_endpoint``):
+    a refresh token takes its grant's access token with it; unknown tokens answer 200 too."""
+    form = {k: v[0] for k, v in parse_qs(call.raw.decode(errors="replace")).items()}
+    if form.get("client_id") != CLIENT_ID:
+        return _hydra_error(401, "invalid_client", "Client authentication failed")
+    token = form.get("token", "")
+    grant = auth.refresh.get(token)
+    if grant is not None:
+        grant.used = True
+        token = grant.access
+    if token in auth.tokens:
+        auth.tokens[token].revoked = True
+    return Answer(body="", content_type="text/plain")
+
+
+def frontend_state(store: Store, auth: AuthTables, call: Call) -> Answer:
+    """``GET /a/frontend/state``: the caller's registry (XML); only ``<user id>`` is modelled
+    (acl-crud.yaml: the real one lists actions, plugins and repositories around it)."""
+    login = escape(call.caller or "", {'"': "&quot;"})
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n <pydio_registry>\n  <actions></actions>\n'
+        f'  <user id="{login}">\n   <active_repo id="homepage"></active_repo>\n  </user>\n'
+        " </pydio_registry>\n"
+    )
+    return Answer(body=xml, content_type="application/xml")
 
 
 def oidc_discovery(store: Store, auth: AuthTables, call: Call) -> Answer:

@@ -36,6 +36,9 @@ class EmulatorConfig:
     # A SQLAlchemy URL (SQLite file, MariaDB): users also live in a real idm_user_idx_tree
     # and logins check the etag read from it (userdb.py). May hold a DB password: no repr.
     user_db_url: str | None = field(default=None, repr=False)
+    # More redirect URIs cells-client accepts (a test's loopback port; the recorded ones,
+    # http://localhost:3000/servers/callback and <site>/oauth2/oob, always are).
+    redirect_uris: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:

@@ -119,6 +119,8 @@ _TABLE: tuple[tuple[Any, ...], ...] = (
     ("GET", "/public/(?P<hash>[^/]+)", _s(links.public_page), PUBLIC, False),
     ("GET", "/oidc/oauth2/auth", auth.oauth_auth, PUBLIC, False),
     ("POST", "/oidc/oauth2/token", auth.oauth_token, PUBLIC, False),
+    ("POST", "/oidc/oauth2/revoke", auth.oauth_revoke, PUBLIC, False),
+    ("GET", "/a/frontend/state", auth.frontend_state, BEARER, False),
     ("GET", "/oauth2/login", auth.login_page, PUBLIC, False),
     ("GET", "/oidc/.well-known/openid-configuration", auth.oidc_discovery, PUBLIC, False),
     ("POST", "/auth/dex/token", auth.dex_token, PUBLIC, False),

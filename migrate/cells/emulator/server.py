@@ -94,9 +94,10 @@ class Emulator:
                 setattr(self.store.settings, key, value)
 
     def pick_fault(self, path: str) -> str | None:
-        """The fault to inject for this request, if any (only under ``/a/``)."""
+        """The fault to inject for this request, if any (under ``/a/`` and Hydra's ``/oidc/``:
+        a gateway in front of Cells fails the login and the refresh as well)."""
         settings = self.store.settings
-        if not path.startswith("/a/") or settings.fault_rate <= 0:
+        if not path.startswith(("/a/", "/oidc/")) or settings.fault_rate <= 0:
             return None
         with self.store.lock:
             if self.store.rng.random() >= settings.fault_rate:
