@@ -92,6 +92,9 @@ class CellsConfig:
     tls: TlsConfig = field(default_factory=TlsConfig)
     concurrency: int = 4
     timeout_s: float = 30.0
+    # How long a new datasource may stay unserved ("Could not find DataSource") before it
+    # fails with Cells' reason (issue 11: a create answered 200 may never start).
+    datasource_start_timeout_s: float = 300.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,7 +135,7 @@ class Config:
 # Every allowed key, by section: the schema the validation and the example file follow.
 SCHEMA: dict[str, tuple[str, ...]] = {
     "legacy": ("install_path", "data_path", "database_url", "path_rewrite"),
-    "cells": ("url", "auth", "tls", "concurrency", "timeout_s"),
+    "cells": ("url", "auth", "tls", "concurrency", "timeout_s", "datasource_start_timeout_s"),
     "cells.auth": (
         "method",
         "token",
@@ -453,10 +456,16 @@ def _build_cells(
         tls_section._fail("ca_bundle", f"{tls.ca_bundle} does not exist")
     concurrency = int(section.number("concurrency", 4, minimum=1, integer=True))
     timeout_s = float(section.number("timeout_s", 30.0, minimum=1))
+    start_s = float(section.number("datasource_start_timeout_s", 300.0, minimum=0))
     if url is None:
         return None
     return CellsConfig(
-        url=url.rstrip("/"), auth=auth, tls=tls, concurrency=concurrency, timeout_s=timeout_s
+        url=url.rstrip("/"),
+        auth=auth,
+        tls=tls,
+        concurrency=concurrency,
+        timeout_s=timeout_s,
+        datasource_start_timeout_s=start_s,
     )
 
 

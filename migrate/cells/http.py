@@ -45,6 +45,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
 from migrate.cells.auth import Authenticator, CellsSession
+from migrate.cells.errorbody import one_line
 from migrate.config import CellsConfig
 from migrate.errors import (
     CellsAuthError,
@@ -301,15 +302,7 @@ def status_error(
 
 def _title(body: str) -> str:
     # v2+ bodies are {"Title","Detail"}; v1 and the gateway answer plain text (§1.8).
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return body.strip().splitlines()[0][:120] if body.strip() else ""
-    if isinstance(data, dict):
-        for key in ("Title", "error_description", "error", "Detail"):
-            if isinstance(data.get(key), str) and data[key]:
-                return str(data[key])[:200]
-    return ""
+    return one_line(body)
 
 
 def _retry_after(resp: requests.Response) -> float | None:
