@@ -86,7 +86,7 @@ def _config(install: BuiltInstall, emu: EmulatorServer, tmp: Path) -> Config:
             "state.url": f"sqlite:///{tmp / 'state.db'}",
         },
     )
-    desired = desired_for_config(config).desired
+    desired = desired_for_config(config, look_at_folders=False).desired
     folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
