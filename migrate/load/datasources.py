@@ -25,8 +25,8 @@ from migrate.plan.actions import ActionType
 
 log = logging.getLogger(__name__)
 
-RECREATE_PAUSE = "wait two minutes before `cells-migrate resume`: Cells does not serve a "
-RECREATE_PAUSE += "datasource re-created under a name deleted seconds earlier"
+RECREATE_PAUSE = "resume after 2 minutes (Cells does not serve a name re-created seconds after "
+RECREATE_PAUSE += "its delete)"
 
 
 def write_datasource(
@@ -70,4 +70,4 @@ def _removed(client: CellsClient, name: str, exc: DatasourceUnusable) -> str:
         client.delete_datasource(name)
     except CellsError as err:
         return f"{exc.message}; it could not be removed ({err}): delete it in Cells by hand"
-    return f"{exc.message}; it was removed again: fix the cause, then {RECREATE_PAUSE}"
+    return f"{exc.message}; it was removed again: fix it, then {RECREATE_PAUSE}"

@@ -83,10 +83,9 @@ class DatasourceWaiter:
                     waited = self.clock() - started
                     if waited >= self.start_timeout_s:
                         raise DatasourceUnusable(
-                            f"Cells does not serve datasource {name}: {exc.message} after "
-                            f"{waited:.0f} s (it never started: check that its folder is a "
-                            "directory Cells can write beside, or that its bucket exists and "
-                            "its endpoint answers; Cells' log names the cause)",
+                            f"Cells does not serve datasource {name} after {waited:.0f} s "
+                            f"({exc.message}): its folder is not a directory, or its bucket "
+                            "or endpoint is wrong (Cells' log says which)",
                             subject=f"datasource:{name}",
                         ) from exc
                 self.sleep(self.poll_s)
