@@ -90,6 +90,7 @@ class Executor:
         self.tally = Tally()
         self._stop = threading.Event()
         self._failed: dict[tuple[Kind, str], str] = {}
+        self._unusable: dict[str, str] = {}  # datasource -> why it cannot be used
         self._failed_lock = threading.Lock()
         self._slugs = {
             w.uuid: w.slug for w in index.objects.values() if isinstance(w, DesiredWorkspace)
@@ -182,6 +183,10 @@ class Executor:
             return  # left pending: resume picks it up
         action = item.action
         obj = self.index.get(action)
+        unusable = self._needs_unusable(action, obj)
+        if unusable is not None:
+            self._fail(item, unusable)  # the object cannot exist on Cells: a failure
+            return
         blocked = self._blocked_by(action, obj)
         if blocked is not None:
             self._block(item, blocked)
@@ -219,6 +224,15 @@ class Executor:
         if isinstance(exc, CellsTransportError) and self.reachable is not None:
             return not self.reachable()
         return False
+
+    def _needs_unusable(self, action: Action, obj: DesiredObject | None) -> str | None:
+        """Why a datasource this object needs cannot be used (created, but not served or
+        not indexed in time); None when none of them is."""
+        with self._failed_lock:
+            for kind, name in dependencies(action, obj, self._slugs):
+                if kind is Kind.DATASOURCE and name in self._unusable:
+                    return f"datasource {name} cannot be used: {self._unusable[name]}"
+        return None
 
     def _blocked_by(self, action: Action, obj: DesiredObject | None) -> str | None:
         with self._failed_lock:
@@ -263,7 +277,7 @@ class Executor:
         for path in sorted(paths):
             by_ds.setdefault(path.split("/", 1)[0], []).append(path)
         for name, folder_paths in by_ds.items():
-            if (Kind.DATASOURCE, name) in self._failed:
+            if (Kind.DATASOURCE, name) in self._failed or name in self._unusable:
                 continue
             try:
                 folders = self.waiter.resolve(name, folder_paths)
@@ -272,10 +286,11 @@ class Executor:
             except MigrateError as exc:
                 if self._stops_run(exc):
                     raise
-                # Its workspaces and ACLs are skipped with this reason (dependencies()).
+                # Its workspaces and ACLs fail with this reason (dependencies()), and what
+                # needs them is skipped: the run ends partial.
                 log.error("datasource %s cannot be used: %s", name, exc)
                 with self._failed_lock:
-                    self._failed[(Kind.DATASOURCE, name)] = one_line(exc)
+                    self._unusable[name] = one_line(exc)
                 continue
             for path, uuid in folders.found.items():
                 self.applier.refs.add_folder(path, uuid)
