@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import requests
-from test_apply_executor import FakeClock  # shared by the emulator and the waiter
+from fakeclock import FakeClock  # shared by the emulator and the waiter
 
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
