@@ -99,6 +99,9 @@ class CellsConfig:
     concurrency: int = 4
     timeout_s: float = 30.0
     max_response_mb: float = 64.0
+    # How long a new datasource may stay unserved ("Could not find DataSource") before it
+    # fails with Cells' reason (issue 11: a create answered 200 may never start).
+    datasource_start_timeout_s: float = 300.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,7 +142,15 @@ class Config:
 # Every allowed key, by section: the schema the validation and the example file follow.
 SCHEMA: dict[str, tuple[str, ...]] = {
     "legacy": ("install_path", "data_path", "database_url", "path_rewrite"),
-    "cells": ("url", "auth", "tls", "concurrency", "timeout_s", "max_response_mb"),
+    "cells": (
+        "url",
+        "auth",
+        "tls",
+        "concurrency",
+        "timeout_s",
+        "max_response_mb",
+        "datasource_start_timeout_s",
+    ),
     "cells.auth": (
         "method",
         "token",
@@ -525,6 +536,7 @@ def _build_cells(
     concurrency = int(section.number("concurrency", 4, minimum=1, integer=True))
     timeout_s = float(section.number("timeout_s", 30.0, minimum=1))
     max_mb = float(section.number("max_response_mb", 64.0, minimum=1))
+    start_s = float(section.number("datasource_start_timeout_s", 300.0, minimum=0))
     if url is None:
         return None
     return CellsConfig(
@@ -534,6 +546,7 @@ def _build_cells(
         concurrency=concurrency,
         timeout_s=timeout_s,
         max_response_mb=max_mb,
+        datasource_start_timeout_s=start_s,
     )
 
 

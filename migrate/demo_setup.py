@@ -111,7 +111,7 @@ def copy_data_folders(config: Path, env: Mapping[str, str]) -> list[Path]:
     datasource whose folder exists, and a sub-folder workspace root or right needs its
     folder too.
     """
-    desired = desired_for_config(load_config(config, env)).desired
+    desired = desired_for_config(load_config(config, env), look_at_folders=False).desired
     folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
     targets = set(folders.values())
     nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]

@@ -14,6 +14,7 @@
     │     ├─ CellsAuthError 401/403 ─ CellsNotFound 404 ─ CellsConflict 409
     │     │  └─ CellsCredentialsRefused   the token or login itself is refused: fatal
     │     ├─ CellsRedirected 3xx (location): never followed
+    │     ├─ DatasourceNotServed   a tree stat's "Could not find DataSource" (500)
     │     └─ CellsRateLimited 429 (retry_after) ─ CellsUnavailable 502/503/504   transient
     ├─ PlanError ─ StalePlanError
     └─ CheckpointError ─ RunLockedError
@@ -116,10 +117,14 @@ class CellsHTTPError(CellsError):
         self.body = excerpt(body)
 
     def __str__(self) -> str:
-        text = f"{super().__str__()} ({self.method} {self.path} -> HTTP {self.status})"
-        if self.body:
-            text += f": {self.body}"
-        return text
+        # One line for the operator: the message is the body's readable title
+        # (cells/errorbody.py); the raw body stays in ``body`` for the code, never shown.
+        return f"{super().__str__()} ({self.method} {self.path} -> HTTP {self.status})"
+
+
+class DatasourceNotServed(CellsHTTPError):
+    """A tree stat answered that Cells does not serve the datasource (``Could not find
+    DataSource``): not created, not indexed yet, or its objects service never started."""
 
 
 class CellsAuthError(CellsHTTPError):

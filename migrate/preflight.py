@@ -18,6 +18,7 @@ from migrate.config import Config, PasswordStrategy
 from migrate.errors import CellsCredentialsRefused, CellsError, ConfigError, LegacyError
 from migrate.legacy.model import Finding, Severity
 from migrate.load.passwords import check_password_table
+from migrate.plan.datasources import service_findings
 from migrate.plan.run import DesiredInputs, desired_for_config
 from migrate.progress import Progress
 from migrate.reports import finding_to_json, sorted_findings
@@ -118,9 +119,9 @@ def run_checks(
 ) -> CheckReport:
     """Run every preflight check and return the report (never raises for a failed check)."""
     collected = _Collector()
-    _check_legacy(config, progress, collected)
+    inputs = _check_legacy(config, progress, collected)
     factory = client_factory or (lambda: CellsClient(config.cells, read_only=True))
-    _check_cells(config, factory, collected)
+    _check_cells(config, factory, collected, inputs)
     _check_passwords(config, collected)
     version = collected.version
     return CheckReport(
@@ -130,12 +131,14 @@ def run_checks(
     )
 
 
-def _check_legacy(config: Config, progress: Progress, collected: _Collector) -> None:
+def _check_legacy(
+    config: Config, progress: Progress, collected: _Collector
+) -> DesiredInputs | None:
     try:
         inputs: DesiredInputs = desired_for_config(config, progress=progress)
     except (LegacyError, ConfigError) as exc:
         collected.add("legacy install", Status.FAILED, str(exc))
-        return
+        return None
     counts = inputs.inventory.counts()
     collected.add(
         "legacy install",
@@ -153,9 +156,15 @@ def _check_legacy(config: Config, progress: Progress, collected: _Collector) -> 
         Status.FAILED if inputs.desired.blockers() else Status.OK,
         ", ".join(f"{n} {kind}(s)" for kind, n in desired.items()) + " to have on Cells",
     )
+    return inputs
 
 
-def _check_cells(config: Config, factory: Callable[[], CellsClient], collected: _Collector) -> None:
+def _check_cells(
+    config: Config,
+    factory: Callable[[], CellsClient],
+    collected: _Collector,
+    inputs: DesiredInputs | None = None,
+) -> None:
     if not config.cells.tls.verify and config.cells.url.startswith("https://"):
         collected.add(
             "TLS", Status.WARNING, "certificate verification is OFF (cells.tls.verify: false)"
@@ -174,6 +183,8 @@ def _check_cells(config: Config, factory: Callable[[], CellsClient], collected: 
             version = client.server_version()
             account = client.account()
             client.services()  # admin-only endpoint: proves the token has admin rights
+            if inputs is not None:
+                collected.findings += service_findings(inputs.desired, client.list_datasources())
         except CellsError as exc:
             hint = "" if isinstance(exc, CellsCredentialsRefused) else "; check cells.auth"
             collected.add("Cells authentication", Status.FAILED, f"{exc}{hint}")

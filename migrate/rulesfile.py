@@ -55,7 +55,7 @@ _SECTIONS: dict[str, frozenset[str]] = {
     ),
     "datasources": frozenset(
         {"name_prefix", "name_max_length", "reserved_names", "reserved_prefix", "min_depth",
-         "normalize", "rename"}
+         "normalize", "rename", "folders"}
     ),
     "users": frozenset({"lowercase_logins", "rename", "exclude", "force"}),
     "groups": frozenset({"rename", "exclude", "force"}),
@@ -340,6 +340,14 @@ def _workspaces(r: _Reader) -> WorkspaceRules:
     )
 
 
+def _datasource_folders(r: _Reader) -> tuple[str, ...]:
+    folders = r.strings("datasources.folders", ())
+    for folder in folders:
+        if not folder.startswith("/") or len([p for p in folder.split("/") if p]) < 2:
+            r.fail("datasources.folders", f"{folder!r} must be an absolute folder two levels deep")
+    return tuple(sorted({f.rstrip("/") for f in folders}))
+
+
 def _datasources(r: _Reader) -> DatasourceRules:
     r.section("datasources")
     d = DatasourceRules()
@@ -357,6 +365,7 @@ def _datasources(r: _Reader) -> DatasourceRules:
         min_depth=r.integer("datasources.min_depth", d.min_depth, 1, 64),
         normalize=r.string("datasources.normalize", d.normalize, "true|false"),
         rename=tuple(sorted((f.rstrip("/") or "/", n) for f, n in rename.items())),
+        folders=_datasource_folders(r),
     )
 
 

@@ -32,6 +32,7 @@ from migrate.cells.auth import (
     build_authenticator,
     build_session,
 )
+from migrate.cells.errorbody import StatAnswer, stat_answer
 from migrate.cells.http import RetryPolicy, Transport
 from migrate.cells.idm import IdmEndpoints
 from migrate.cells.statuses import decode_json, looks_like_another_server, not_cells
@@ -39,7 +40,13 @@ from migrate.cells.storage import DataSource, Job, Node, Service
 from migrate.cells.version import ServerVersion
 from migrate.cells.wire import Wire
 from migrate.config import AuthMethod, CellsConfig
-from migrate.errors import CellsError, CellsHTTPError, CellsNotFound
+from migrate.errors import (
+    CellsError,
+    CellsHTTPError,
+    CellsNotFound,
+    CellsTransportError,
+    DatasourceNotServed,
+)
 from migrate.redact import DEFAULT_REDACTOR, Redactor
 
 log = logging.getLogger(__name__)
@@ -51,6 +58,7 @@ MARKER_FILE = ".pydio"
 STATE_PATH = "/a/frontend/state"
 # The registry /a/frontend/state answers holds one <user id="login"> (acl-crud.yaml).
 _STATE_USER = re.compile(r"<user\s+id=\"([^\"]+)\"")
+CANNOT_FIND_DATASOURCE = "Cannot find datasource!"
 
 
 class CellsClient(IdmEndpoints):
@@ -161,6 +169,17 @@ class CellsClient(IdmEndpoints):
             )
         return html.unescape(found.group(1))
 
+    def reachable(self) -> bool:
+        """True when Cells answers at all (one attempt, no retry): tells "this request got
+        no answer" from "Cells is gone" (then the whole run stops, issue 11 point 3)."""
+        try:
+            self.wire.send("GET", "/a/config/discovery", bearer=False)
+        except CellsTransportError:
+            return False
+        except CellsError:
+            return True  # an answer, even an error, means Cells is there
+        return True
+
     def services(self, *, started_only: bool = False) -> list[Service]:
         """``GET /a/config/ctl`` (admin token needed): the services and their status."""
         params = {"StatusFilter": "STARTED"} if started_only else None
@@ -206,7 +225,12 @@ class CellsClient(IdmEndpoints):
 
     def delete_datasource(self, name: str) -> bool:
         """``DELETE /a/config/datasource/{Name}``; refused (500) while workspaces use it.
-        Retry safety: before re-sending, a 404 on GET means it is gone. False if absent."""
+        False when Cells has no such datasource: a 404, or the 500 ``Cannot find
+        datasource!`` Cells gives for a name missing from its list while GET finds no entry
+        either (datasource-object-service-roots.yaml). A name GET still finds but the list
+        lost (two creates sent together) raises ``CellsHTTPError``: re-create it with
+        :meth:`put_datasource`, then delete it. Retry safety: before re-sending, a 404 on
+        GET means it is gone."""
         try:
             self.transport.call(
                 "DELETE",
@@ -215,7 +239,17 @@ class CellsClient(IdmEndpoints):
             )
         except CellsNotFound:
             return False
+        except CellsHTTPError as exc:
+            gone = exc.status == 500 and CANNOT_FIND_DATASOURCE in exc.message
+            if gone and self.get_datasource(name) is None:
+                return False
+            raise
         return True
+
+    def datasource_listed(self, name: str) -> bool:
+        """True when ``name`` is in ``GET /a/config/datasource`` (the list a create must
+        land in: two creates sent together both answer 200 and one is not kept)."""
+        return any(d.name == name for d in self.list_datasources())
 
     def resync_datasource(self, name: str) -> str:
         """Start job ``resync-ds-<name>`` as the admin UI does; returns the job id.
@@ -241,12 +275,17 @@ class CellsClient(IdmEndpoints):
         if job is None or not job.finished:
             return False
         target = f"{name}/{probe.strip('/')}" if probe else name
-        return self.stat_node(target) is not None
+        try:
+            return self.stat_node(target) is not None
+        except DatasourceNotServed:
+            return False
 
     # ---------------------------------------------------------------- admin tree
     def stat_node(self, path: str) -> Node | None:
-        """``POST /a/tree/admin/stat``; None when the node does not exist (404, or the 500
-        "Could not find …" of v2-v4). Timeout at least 60 s."""
+        """``POST /a/tree/admin/stat``; None when the node does not exist in a datasource
+        Cells serves (404, or the 500 ``Could not retrieve node`` / ``Not Found:`` of v2-v4,
+        tree-stat-missing.yaml). Raises ``DatasourceNotServed`` when Cells does not serve
+        the datasource (500 ``Could not find DataSource``, after ~42 s). Timeout ≥ 60 s."""
         timeout = max(STAT_TIMEOUT_S, self.config.timeout_s)
         try:
             data = self.transport.call(
@@ -255,8 +294,18 @@ class CellsClient(IdmEndpoints):
         except CellsNotFound:
             return None
         except CellsHTTPError as exc:
-            if exc.status == 500 and "not find" in exc.body.lower():
+            meaning = stat_answer(exc.body) if exc.status == 500 else StatAnswer.ERROR
+            if meaning is StatAnswer.MISSING:
                 return None
+            if meaning is StatAnswer.NOT_SERVED:
+                raise DatasourceNotServed(
+                    exc.message,
+                    method=exc.method,
+                    path=exc.path,
+                    status=exc.status,
+                    body=exc.body,
+                    subject=f"datasource:{path.split('/', 1)[0]}",
+                ) from exc
             raise
         node = data.get("Node") if isinstance(data, Mapping) else None
         return Node.from_json(node) if isinstance(node, Mapping) else None

@@ -23,6 +23,8 @@ from migrate.cells.models import ACL, Group, Role, User, Workspace
 from migrate.cells.storage import DataSource
 from migrate.errors import CellsError, MigrateError
 from migrate.load.checkpoint_schema import JsonValue
+from migrate.load.datasources import write_datasource
+from migrate.load.readiness import DatasourceWaiter
 from migrate.mapping.desired import (
     DesiredAcl,
     DesiredDatasource,
@@ -52,6 +54,7 @@ class Refs:
 
     groups: dict[str, str] = field(default_factory=dict)  # group path -> Uuid
     folders: dict[str, str] = field(default_factory=dict)  # "<ds>/<sub>" -> node Uuid
+    missing: set[str] = field(default_factory=set)  # "<ds>/<sub>" not in the indexed tree
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_group(self, path: str, uuid: str) -> None:
@@ -68,6 +71,26 @@ class Refs:
         """A copy of the resolved folders."""
         with self.lock:
             return dict(self.folders)
+
+    def add_missing(self, path: str) -> None:
+        """Remember a sub-folder the indexed datasource does not have."""
+        with self.lock:
+            self.missing.add(path)
+
+    def unresolved(self, path: str, subject: str) -> CellsError:
+        """The error of an item whose folder ``path`` has no node Uuid: it does not exist
+        (the datasource was indexed without it), or its datasource is not ready."""
+        ds, _, sub = path.partition("/")
+        with self.lock:
+            gone = path in self.missing
+        if gone:
+            # Final: a resume would not find it either (issue 11 point 4).
+            return CellsError(f"folder {sub} does not exist in datasource {ds}", subject=subject)
+        return CellsError(
+            f"folder {path!r} is not indexed in Cells (datasource not ready?); "
+            "run `cells-migrate resume` once it is",
+            subject=subject,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,11 +169,7 @@ def resolve_acl(action: Action, acl: DesiredAcl, refs: Refs) -> AclTarget:
             subject=f"acl:{action.key}",
         )
     if node.startswith(codec.UNRESOLVED_PREFIX):
-        raise CellsError(
-            f"folder {acl.node.path!r} is not indexed in Cells (datasource not ready?); "
-            "run `cells-migrate resume` once it is",
-            subject=f"acl:{action.key}",
-        )
+        raise refs.unresolved(acl.node.path, f"acl:{action.key}")
     return AclTarget(
         role_id=role,
         workspace_id=workspace or acl.workspace_uuid,
@@ -170,9 +189,11 @@ class Applier:
         *,
         password_writer: PasswordWriter | None = None,
         new_password: Callable[[], str] = lambda: secrets.token_urlsafe(24),
+        waiter: DatasourceWaiter | None = None,
     ) -> None:
         self.client = client
         self.refs = refs
+        self.waiter = waiter  # a created datasource is confirmed served with it
         self.password_writer = password_writer
         self.new_password = new_password
 
@@ -182,7 +203,9 @@ class Applier:
         Raises ``CellsError`` (the item fails; nothing else is affected).
         """
         if isinstance(obj, DesiredDatasource):
-            ds = self.client.put_datasource(codec.datasource_body(obj))
+            ds = write_datasource(
+                self.client, codec.datasource_body(obj), waiter=self.waiter, action=action.action
+            )
             return Written(cells_id=ds.name or obj.name, after=datasource_image(ds))
         if isinstance(obj, DesiredGroup):
             group = self.client.put_group(codec.group_body(obj))
@@ -223,11 +246,8 @@ class Applier:
         body = codec.workspace_body(ws, self.refs.folder_map())
         missing = [r.path for r in body.roots if r.uuid.startswith(codec.UNRESOLVED_PREFIX)]
         if missing:
-            raise CellsError(
-                f"root folder(s) {', '.join(missing)} not indexed in Cells (datasource not "
-                "ready?); run `cells-migrate resume` once it is",
-                subject=f"workspace:{ws.slug}",
-            )
+            # Cells accepts roots that point at nothing (tree-stat-missing.yaml): never send one.
+            raise self.refs.unresolved(missing[0], f"workspace:{ws.slug}")
         written = self.client.put_workspace(body)
         return Written(cells_id=written.uuid or ws.uuid, after=dict(written.to_json()))
 

@@ -7,9 +7,16 @@ Guarantees (issue 6 item 2, STYLE.md 2.3):
 * before workspaces or ACLs need sub-folder nodes, the datasources holding them are waited
   for (started and indexed, :class:`~migrate.load.readiness.DatasourceWaiter`) and the
   folders' node Uuids are resolved;
-* report-and-continue: a ``MigrateError`` of one item is recorded as that item's failure;
-  the objects that depend on it are skipped with the reason; anything else is a bug and
-  propagates (the caller marks the run failed after the checkpoint is flushed);
+* datasources are written one at a time (two creates sent together lose one on Cells 3,
+  datasource-object-service-roots.yaml);
+* report-and-continue: a ``MigrateError`` of one item (any answer: 500, 404, a timeout
+  after retries) is recorded as that item's failure with a one-line reason; the objects
+  that depend on it are skipped with the reason. A datasource that cannot be used (not
+  served, not indexed in time) fails the objects that need it the same way. Only what
+  stops the whole run propagates: a 401 the token refresh did not cure, or Cells no longer
+  reachable at all (checked with ``reachable()`` after a transport error); the item stays
+  pending for ``resume``. Anything else is a bug and propagates (the caller marks the run
+  failed after the checkpoint is flushed);
 * an item is ``done`` only after Cells confirmed its write (``mark_done`` after the answer);
   an update's rollback image is saved before the update is sent;
 * Ctrl-C: no new request is started, in-flight ones finish and are recorded, and the
@@ -25,7 +32,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import groupby
 
-from migrate.errors import CheckpointError, MigrateError
+from migrate.errors import CellsTransportError, CheckpointError, MigrateError
 from migrate.load.apply import Applier, Written
 from migrate.load.checkpoint import CheckpointDB, ItemWriter
 from migrate.load.readiness import DatasourceWaiter
@@ -37,6 +44,7 @@ from migrate.plan.targets import DesiredIndex, DesiredObject
 from migrate.progress import NullProgress, Progress
 
 log = logging.getLogger(__name__)
+MAX_REASON = 500  # the reason of a failed item (Cells' answer is cut to 300 already)
 
 IN_FLIGHT_PER_WORKER = 4  # submitted ahead of the workers, so they never wait for the loop
 _FOLDER_STAGES = (Stage.WORKSPACES, Stage.ACLS)
@@ -65,6 +73,7 @@ class Executor:
         concurrency: int,
         progress: Progress | None = None,
         on_done: Callable[[], None] | None = None,
+        reachable: Callable[[], bool] | None = None,
     ) -> None:
         self.applier = applier
         self.db = db
@@ -75,9 +84,11 @@ class Executor:
         self.concurrency = max(1, concurrency)
         self.progress = progress or NullProgress()
         self.on_done = on_done
+        self.reachable = reachable
         self.tally = Tally()
         self._stop = threading.Event()
         self._failed: dict[tuple[Kind, str], str] = {}
+        self._unusable: dict[str, str] = {}  # datasource -> why it cannot be used
         self._failed_lock = threading.Lock()
         self._slugs = {
             w.uuid: w.slug for w in index.objects.values() if isinstance(w, DesiredWorkspace)
@@ -112,16 +123,16 @@ class Executor:
         self.progress.start(f"apply {stage.value}", len(items))
         self.progress.update(len(items) - len(writes))
         ordered = sorted(writes, key=lambda i: i.action.order)
+        limit = 1 if stage is Stage.DATASOURCES else self.concurrency * IN_FLIGHT_PER_WORKER
         for _, wave in groupby(ordered, key=lambda i: i.action.order):
-            self._run_wave(pool, iter(list(wave)))
+            self._run_wave(pool, iter(list(wave)), limit)
             if self._stop.is_set():
                 break
         self.progress.finish()
         self.writer.flush()
 
-    def _run_wave(self, pool: ThreadPoolExecutor, items: Iterator[WorkItem]) -> None:
+    def _run_wave(self, pool: ThreadPoolExecutor, items: Iterator[WorkItem], limit: int) -> None:
         inflight: set[Future[None]] = set()
-        limit = self.concurrency * IN_FLIGHT_PER_WORKER
         try:
             while True:
                 while not self._stop.is_set() and len(inflight) < limit:
@@ -165,6 +176,10 @@ class Executor:
             return  # left pending: resume picks it up
         action = item.action
         obj = self.index.get(action)
+        unusable = self._needs_unusable(action, obj)
+        if unusable is not None:
+            self._fail(item, unusable)  # the object cannot exist on Cells: a failure
+            return
         blocked = self._blocked_by(action, obj)
         if blocked is not None:
             self._block(item, blocked)
@@ -177,10 +192,11 @@ class Executor:
         except CheckpointError:
             raise
         except MigrateError as exc:
-            if exc.fatal:  # the credentials are gone: stop, leave this item to `resume`
+            if exc.fatal or self._stops_run(exc):
+                # The credentials or Cells itself are gone: stop, leave this item to `resume`.
                 self._stop.set()
                 raise
-            self._fail(item, str(exc))
+            self._fail(item, one_line(exc))
             return
         self.writer.mark_done(item.item_id, cells_id=written.cells_id or None, after=written.after)
         self.tally.add(action, "done")
@@ -195,6 +211,22 @@ class Executor:
             if before is not None:
                 self.db.save_before(item.item_id, before)
         return self.applier.write(action, obj)
+
+    def _stops_run(self, exc: MigrateError) -> bool:
+        """True when Cells no longer answers at all: the whole run stops rather than one
+        object (issue 11 point 3; refused credentials stop it too, as ``exc.fatal``)."""
+        if isinstance(exc, CellsTransportError) and self.reachable is not None:
+            return not self.reachable()
+        return False
+
+    def _needs_unusable(self, action: Action, obj: DesiredObject | None) -> str | None:
+        """Why a datasource this object needs cannot be used (created, but not served or
+        not indexed in time); None when none of them is."""
+        with self._failed_lock:
+            for kind, name in dependencies(action, obj, self._slugs):
+                if kind is Kind.DATASOURCE and name in self._unusable:
+                    return f"datasource {name} cannot be used: {self._unusable[name]}"
+        return None
 
     def _blocked_by(self, action: Action, obj: DesiredObject | None) -> str | None:
         with self._failed_lock:
@@ -239,8 +271,28 @@ class Executor:
         for path in sorted(paths):
             by_ds.setdefault(path.split("/", 1)[0], []).append(path)
         for name, folder_paths in by_ds.items():
-            if (Kind.DATASOURCE, name) in self._failed:
+            if (Kind.DATASOURCE, name) in self._failed or name in self._unusable:
                 continue
-            found = self.waiter.resolve(name, folder_paths)
-            for path, uuid in found.items():
+            try:
+                folders = self.waiter.resolve(name, folder_paths)
+            except CheckpointError:
+                raise
+            except MigrateError as exc:
+                if self._stops_run(exc):
+                    raise
+                # Its workspaces and ACLs fail with this reason (dependencies()), and what
+                # needs them is skipped: the run ends partial.
+                log.error("datasource %s cannot be used: %s", name, exc)
+                with self._failed_lock:
+                    self._unusable[name] = one_line(exc)
+                continue
+            for path, uuid in folders.found.items():
                 self.applier.refs.add_folder(path, uuid)
+            for path in folders.missing:
+                self.applier.refs.add_missing(path)
+
+
+def one_line(exc: MigrateError) -> str:
+    """An error as the one line an operator reads in the report and the checkpoint."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= MAX_REASON else text[:MAX_REASON] + "…"

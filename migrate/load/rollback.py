@@ -14,10 +14,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TextIO
 
-from migrate.cells.client import MARKER_FILE, CellsClient
+from migrate.cells.client import CellsClient
 from migrate.cells.codec import group_path
 from migrate.cells.models import ACL, Role, User, Workspace
 from migrate.cells.storage import DataSource
@@ -25,6 +24,7 @@ from migrate.errors import CheckpointError, MigrateError, PlanError
 from migrate.load.apply import group_from_image, group_image
 from migrate.load.checkpoint import CheckpointDB, ItemRecord, ItemWriter, LockHolder, RunStatus
 from migrate.load.checkpoint_schema import ItemAction
+from migrate.load.datasource_undo import undo_datasource
 from migrate.plan.actions import Kind, Stage
 
 log = logging.getLogger(__name__)
@@ -170,8 +170,7 @@ class Undoer:
         c = self.client
         kind = item.kind
         if kind == Kind.DATASOURCE.value:
-            c.delete_datasource(item.key)
-            self._clean_markers(item.key, DataSource.from_json(live).folder)
+            self.notes += undo_datasource(c, item.key, live)
         elif kind == Kind.GROUP.value:
             c.delete_group(item.key)
         elif kind == Kind.ROLE.value:
@@ -199,25 +198,6 @@ class Undoer:
         else:
             c.delete_acls(_acl_of(item))
             c.put_acl(ACL.from_json(before))
-
-    def _clean_markers(self, name: str, folder: str) -> None:
-        """Remove the ``.pydio`` files Cells wrote into the legacy tree, when reachable."""
-        root = Path(folder) if folder else None
-        if root is None or not root.is_dir():
-            self.notes.append(
-                f"datasource {name}: folder {folder or '?'} is not reachable from here; remove "
-                f"the {MARKER_FILE} files Cells wrote into it by hand "
-                f"(find {folder or '<folder>'} -name {MARKER_FILE} -delete)"
-            )
-            return
-        removed = 0
-        for marker in root.rglob(MARKER_FILE):
-            if marker.is_file():
-                marker.unlink()
-                removed += 1
-        self.notes.append(
-            f"datasource {name}: removed {removed} {MARKER_FILE} file(s) from {folder}"
-        )
 
 
 def _acl_of(item: ItemRecord) -> ACL:

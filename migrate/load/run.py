@@ -203,11 +203,13 @@ def _execute(
             CellsClient(config.cells, read_only=False) as client,
             db.writer(run.id, holder=holder) as writer,
         ):
+            waiter = _waiter(client, config, options, progress, hooks)
             applier = Applier(
                 client,
                 Refs(),
                 password_writer=hooks.password_writer or pw,
                 new_password=pw.new_password,
+                waiter=waiter,
             )
             executor = Executor(
                 applier=applier,
@@ -215,10 +217,11 @@ def _execute(
                 writer=writer,
                 run_id=run.id,
                 index=DesiredIndex.build(inputs.desired),
-                waiter=_waiter(client, options, progress, hooks),
+                waiter=waiter,
                 concurrency=config.cells.concurrency,
                 progress=progress,
                 on_done=hooks.on_done,
+                reachable=client.reachable,
             )
             result = executor.run(items)
     except KeyboardInterrupt:
@@ -236,11 +239,12 @@ def _execute(
 
 
 def _waiter(
-    client: CellsClient, options: ApplyOptions, progress: Progress, hooks: Hooks
+    client: CellsClient, config: Config, options: ApplyOptions, progress: Progress, hooks: Hooks
 ) -> DatasourceWaiter:
     return DatasourceWaiter(
         client,
         timeout_s=options.ready_timeout_s,
+        start_timeout_s=config.cells.datasource_start_timeout_s,
         progress=progress,
         sleep=hooks.sleep,
         clock=hooks.clock,

@@ -18,6 +18,7 @@ from migrate.mapping.desired import (
     DesiredGroup,
     DesiredUser,
     DesiredWorkspace,
+    NodeKind,
     RoleTarget,
 )
 from migrate.plan.actions import Action, Kind, Stage
@@ -115,6 +116,9 @@ def dependencies(
         slug = slugs.get(obj.workspace_uuid)
         if slug:
             deps.append((Kind.WORKSPACE, slug))
+        if obj.node.kind in (NodeKind.FOLDER, NodeKind.DATASOURCE):
+            # a right on a folder needs its datasource (masks carry no workspace)
+            deps.append((Kind.DATASOURCE, obj.node.path.split("/", 1)[0]))
         return deps
     return []
 

@@ -8,7 +8,13 @@ Cells' rules enforced here, for structured LOCAL datasources:
 * the folder is at least ``min_depth`` (2) levels deep and its last segment is a usable
   bucket name (the last segment becomes ``ObjectsBucket``); a folder that fails is widened to
   the nearest ancestor that passes, and reported;
-* names match ``^[0-9a-z]+$`` and are unique; Cells' own datasource names are avoided.
+* names match ``^[0-9a-z]+$`` and are unique; Cells' own datasource names are avoided;
+* Cells runs one objects service per **parent** folder and refuses a datasource whose
+  parent is an ancestor or a descendant of another one's (HTTP 500 "make sure to avoid
+  using nested paths", datasource-object-service-roots.yaml): a datasource whose parent
+  lies under another one's parent is widened to the sub-folder of that parent holding it,
+  so both share one service, and its workspaces are rooted on sub-folders (reported);
+  ``datasources.folders`` in a mapping file chooses datasource folders explicitly.
 
 S3 workspaces become one S3 datasource per (endpoint, region, container, key), rooted on the
 workspace's inner ``PATH``. Keys stay :class:`~migrate.secret.Secret` values.
@@ -23,7 +29,7 @@ from dataclasses import dataclass, field
 from migrate.legacy.model import Finding, FindingKind
 from migrate.mapping import ids
 from migrate.mapping.desired import DesiredDatasource
-from migrate.mapping.findings import blocker, info
+from migrate.mapping.findings import blocker, info, warning
 from migrate.mapping.rules import DatasourceRules, MappingRules
 from migrate.secret import Secret
 
@@ -121,15 +127,18 @@ def plan_datasources(roots: Iterable[StorageRoot], rules: MappingRules) -> Datas
     )
     findings: list[Finding] = []
     candidates: dict[str, tuple[str, ...]] = {}
+    chosen = [_segments(f) for f in rules.datasources.folders]
     for root in local:
-        cand = _candidate(root.path, rules.datasources)
+        segs = _segments(root.path)
+        explicit = max((f for f in chosen if segs[: len(f)] == f), key=len, default=None)
+        cand = explicit or _candidate(root.path, rules.datasources)
         if cand is None:
             findings.append(_unplaceable(root, rules.datasources))
             continue
         candidates[root.workspace_id] = cand
-        if cand != _segments(root.path):
+        if explicit is None and cand != segs:
             findings.append(_widened(root, "/" + "/".join(cand)))
-    outers = _fold(candidates.values())
+    outers = _separate_services(candidates, rules.datasources, findings)
     names = _name_outers(outers, rules.datasources)
     placements: dict[str, Placement] = {}
     members: dict[tuple[str, ...], list[str]] = {o: [] for o in outers}
@@ -150,6 +159,57 @@ def plan_datasources(roots: Iterable[StorageRoot], rules: MappingRules) -> Datas
         placements=placements,
         findings=tuple(findings),
     )
+
+
+def _separate_services(
+    candidates: dict[str, tuple[str, ...]], rules: DatasourceRules, findings: list[Finding]
+) -> list[tuple[str, ...]]:
+    """Fold the candidates until no two objects-service roots (parents) nest; returns the
+    datasource folders. Workspaces that cannot be placed are dropped with a blocker; a
+    widening is reported on the datasource folder it ends in."""
+    widened: list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = []
+    while True:
+        outers = _fold(candidates.values())
+        parents = sorted({o[:-1] for o in outers}, key=lambda p: (len(p), p))
+        clash = next(
+            ((o, q) for o in outers for q in parents if len(q) < len(o) - 1 and o[: len(q)] == q),
+            None,
+        )
+        if clash is None:
+            for outer, root, wider in widened:
+                final = next(o for o in outers if wider[: len(o)] == o)
+                findings.append(_service_widened(outer, root, final))
+            return outers
+        outer, root = clash
+        wider = outer[: len(root) + 1]
+        members = sorted(ws for ws, c in candidates.items() if c[: len(outer)] == outer)
+        if _usable(wider, rules):
+            for ws in members:
+                candidates[ws] = wider
+            widened.append((outer, root, wider))
+            continue
+        for ws in members:
+            del candidates[ws]
+        findings.append(_service_nested(outer, root, members))
+
+
+def service_root(folder: str) -> str:
+    """Where Cells runs the objects service of a LOCAL datasource over ``folder``."""
+    return posixpath.dirname(posixpath.normpath(folder))
+
+
+def nested_service(folder: str, live: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
+    """The live LOCAL datasource (name, folder) whose objects-service root nests with the
+    one a new datasource over ``folder`` needs (Cells refuses it); None when none does.
+    Equal roots share a service and are fine."""
+    mine = service_root(folder)
+    for name, other in sorted(live):
+        theirs = service_root(other)
+        if theirs != mine and (
+            mine.startswith(theirs.rstrip("/") + "/") or theirs.startswith(mine.rstrip("/") + "/")
+        ):
+            return name, other
+    return None
 
 
 def _fold(candidates: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
@@ -269,6 +329,36 @@ def _widened(root: StorageRoot, folder: str) -> Finding:
         f"folder {root.path} of workspace {root.workspace_id} ends in a segment that cannot "
         f"be a bucket name; the datasource covers {folder} and the workspace is rooted on "
         "the sub-folder. Cells admins will see the other folders of that datasource.",
+    )
+
+
+def _service_widened(
+    outer: tuple[str, ...], root: tuple[str, ...], wider: tuple[str, ...]
+) -> Finding:
+    folder, parent, common, used = ("/" + "/".join(s) for s in (outer, outer[:-1], root, wider))
+    return warning(
+        FindingKind.DATASOURCE,
+        used,
+        "datasource-service-widened",
+        f"a datasource over {folder} would need a Cells objects service on {parent}, inside "
+        f"the one on {common} another datasource needs (Cells refuses nested objects-service "
+        f"folders); the datasource covers {used} instead and its workspaces are rooted on "
+        f"sub-folders. Cells indexes every folder of {used} and writes .pydio files into "
+        "them: to choose other folders, list them under datasources.folders in a mapping "
+        "file, or move the data.",
+    )
+
+
+def _service_nested(outer: tuple[str, ...], root: tuple[str, ...], members: list[str]) -> Finding:
+    folder, common = "/" + "/".join(outer), "/" + "/".join(root)
+    return blocker(
+        FindingKind.DATASOURCE,
+        folder,
+        "datasource-service-nested",
+        f"folder {folder} (workspaces {', '.join(members)}) cannot be a Cells datasource: "
+        f"its objects service would sit inside the one on {common}, and no wider folder is a "
+        "valid datasource folder. List a common folder under datasources.folders in a "
+        "mapping file, or move the data (and add a legacy.path_rewrite), then re-run check.",
     )
 
 

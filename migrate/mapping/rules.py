@@ -124,6 +124,9 @@ class DatasourceRules:
     min_depth: int = 2
     normalize: str = "false"
     rename: tuple[tuple[str, str], ...] = ()  # resolved folder -> datasource name
+    # Folders to use as datasource folders (after rewrites): the workspaces under one are
+    # rooted on its sub-folders (a way out of nested objects-service roots, issue 11).
+    folders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,7 +6,9 @@ from dataclasses import replace
 
 from migrate.cells.codec import datasource_fields, live_datasource_fields
 from migrate.cells.storage import DataSource
-from migrate.mapping.desired import DesiredDatasource
+from migrate.legacy.model import Finding, FindingKind, Severity
+from migrate.mapping.datasources import nested_service, service_root
+from migrate.mapping.desired import DesiredDatasource, DesiredState
 from migrate.plan.actions import Action, ActionType, Kind, Stage
 from migrate.plan.compare import describe, field_changes
 
@@ -20,6 +22,7 @@ def diff_datasources(
 ) -> list[Action]:
     """create / update / noop / conflict per desired datasource."""
     by_name = {d.name: d for d in live}
+    local = [(d.name, d.folder) for d in live if d.storage_type == "LOCAL" and d.folder]
     actions = []
     for ds in desired:
         found = by_name.get(ds.name)
@@ -32,6 +35,10 @@ def diff_datasources(
         )
         if found is None:
             changes = field_changes(datasource_fields(ds), None)
+            clash_with = live_service_conflict(ds, local)
+            if clash_with:
+                actions.append(replace(base, action=ActionType.CONFLICT, reason=clash_with))
+                continue
             actions.append(replace(base, action=ActionType.CREATE, changes=changes))
             continue
         changes = field_changes(datasource_fields(ds), live_datasource_fields(found, ds))
@@ -48,3 +55,40 @@ def diff_datasources(
         else:
             actions.append(base)
     return actions
+
+
+def live_service_conflict(ds: DesiredDatasource, live: list[tuple[str, str]]) -> str:
+    """Why Cells would refuse to create ``ds`` next to the live LOCAL datasources
+    (name, folder): nested objects-service folders; "" when it would not."""
+    folder = dict(ds.storage_configuration).get("folder", "") if ds.storage_type == "LOCAL" else ""
+    found = nested_service(folder, live) if folder else None
+    if found is None:
+        return ""
+    name, other = found
+    return (
+        f"Cells' datasource {name!r} over {other} runs an objects service on "
+        f"{service_root(other)}; one on {service_root(folder)} for {folder} would nest with "
+        "it and Cells refuses nested objects-service folders (HTTP 500): list another "
+        "folder under datasources.folders in a mapping file, or move the data"
+    )
+
+
+def service_findings(desired: DesiredState, live: list[DataSource]) -> list[Finding]:
+    """A blocker per new LOCAL datasource Cells would refuse beside its live ones (``check``
+    reports what ``plan`` shows as a conflict, before anything is written)."""
+    names = {d.name for d in live}
+    local = [(d.name, d.folder) for d in live if d.storage_type == "LOCAL" and d.folder]
+    out = []
+    for ds in desired.datasources:
+        reason = "" if ds.name in names else live_service_conflict(ds, local)
+        if reason:
+            out.append(
+                Finding(
+                    severity=Severity.BLOCKER,
+                    kind=FindingKind.DATASOURCE,
+                    key=ds.name,
+                    code="datasource-service-nested",
+                    message=f"datasource {ds.name}: {reason}",
+                )
+            )
+    return out

@@ -16,6 +16,7 @@ Order (cells-v3-behaviour.md, DESIGN.md "Real-Cells facts"):
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import TypeVar
 from migrate.cells.client import CellsClient
 from migrate.cells.models import ACL, Group, Role, User, Workspace
 from migrate.cells.storage import DataSource
+from migrate.errors import DatasourceNotServed
 from migrate.mapping.desired import DesiredState, NodeKind, NodeRef
 from migrate.plan.actions import Stage
 from migrate.plan.resolve import Resolver
@@ -160,11 +162,26 @@ def folder_refs(desired: DesiredState) -> list[NodeRef]:
 def _read_folders(
     client: CellsClient, pool: ThreadPoolExecutor, desired: DesiredState, live_ds: set[str]
 ) -> dict[str, str]:
-    """Stat the sub-folders whose datasource exists (never the others: ~42 s block)."""
+    """Stat the sub-folders whose datasource exists (never the others: ~42 s block). A
+    datasource Cells does not serve (yet) leaves its folders unresolved: apply waits for it
+    and reports it, the plan shows their ACLs and workspaces as to be created."""
     paths = sorted({n.path for n in folder_refs(desired) if n.path.split("/", 1)[0] in live_ds})
+    unserved: set[str] = set()
+    lock = threading.Lock()
 
     def stat(path: str) -> tuple[str, str]:
-        node = client.stat_node(path)
+        name = path.split("/", 1)[0]
+        with lock:
+            if name in unserved:
+                return path, ""
+        try:
+            node = client.stat_node(path)
+        except DatasourceNotServed as exc:
+            with lock:
+                if name not in unserved:
+                    log.warning("datasource %s is not served by Cells: %s", name, exc.message)
+                unserved.add(name)
+            return path, ""
         return path, node.uuid if node is not None else ""
 
     return {path: uuid for path, uuid in pool.map(stat, paths) if uuid}

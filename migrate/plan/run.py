@@ -18,6 +18,7 @@ from migrate.mapping import DesiredState, MappingRules, PasswordStrategy, map_in
 from migrate.plan.actions import Stage
 from migrate.plan.diff import Plan, build_plan
 from migrate.plan.fingerprint import digest
+from migrate.plan.folders import check_folders
 from migrate.progress import NullProgress, Progress
 from migrate.rulesfile import load_rules
 
@@ -43,8 +44,13 @@ def inputs_digest(inventory: Inventory, rules: MappingRules) -> str:
     return digest(inventory, rules)
 
 
-def desired_for_config(config: Config, *, progress: Progress | None = None) -> DesiredInputs:
+def desired_for_config(
+    config: Config, *, progress: Progress | None = None, look_at_folders: bool = True
+) -> DesiredInputs:
     """Read the legacy install and map it with the configured rules and password strategy.
+
+    With ``look_at_folders`` (always, but for tools that lay the data out first, like the
+    demo's data copy) the legacy folders are looked at: see :mod:`migrate.plan.folders`.
 
     Raises ``LegacyError`` (install unreadable) or ``ConfigError`` (mapping files invalid).
     """
@@ -57,6 +63,10 @@ def desired_for_config(config: Config, *, progress: Progress | None = None) -> D
     )
     strategy = PasswordStrategy(config.passwords.strategy.value)
     desired = map_inventory(inventory, rules, password_strategy=strategy)
+    # The legacy folders as seen from here: missing datasource folders are blockers, rights
+    # on deleted sub-folders are left out with a warning (issue 11 point 4).
+    if look_at_folders:
+        desired = check_folders(desired)
     return DesiredInputs(inventory=inventory, rules=rules, desired=desired)
 
 

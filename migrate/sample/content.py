@@ -34,6 +34,7 @@ from migrate.sample.ids import (
     uid,
     workspace_id_of,
 )
+from migrate.sample.layout import layout_role, layout_workspaces, made_folders
 from migrate.sample.records import (
     SHORT_ROLE_CLASS,
     STAMP,
@@ -149,6 +150,12 @@ class SampleContent:
     def _workspaces(self) -> Iterator[TableRow]:
         for j in range(self.spec.workspaces):
             yield from self.workspace(self._project(j))
+        if self.spec.layout_traps:
+            options = {k: v for k, v in self._fs_options("").items() if k != "PATH"}
+            spec = self.spec
+            for ws in layout_workspaces(self.storage, options, spec.s3_endpoint, spec.s3_bucket):
+                yield from self.workspace(ws)
+            self.fs_folders.extend(made_folders(self.storage))
         template = uid("sample-template")
         yield from self.workspace(
             WorkspaceDef(
@@ -223,6 +230,8 @@ class SampleContent:
                     label=f"Role {r}",
                 )
             )
+        if self.spec.layout_traps:
+            yield from self.role(layout_role(bool(self.spec.s3_endpoint)))
         for t in range(self.spec.teams):
             yield from self.role(
                 RoleDef(role_id=f"team-{t}-{100 + t}", owner=login_of(1), label=f"Team {t}")

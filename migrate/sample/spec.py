@@ -39,6 +39,11 @@ class InstallSpec:
     real_hashes: int = 20
     batch_size: int = 2000
     collect_expected: bool = True
+    # Issue 11 layouts (migrate/sample/layout.py): nested and widened folders, a missing
+    # workspace folder, a mask on a deleted folder, and an S3 workspace on ``s3_endpoint``.
+    layout_traps: bool = False
+    s3_endpoint: str | None = None
+    s3_bucket: str = "sample-archive"
 
     def __post_init__(self) -> None:
         if self.users < 4 or self.workspaces < 2:

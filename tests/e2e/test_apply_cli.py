@@ -62,7 +62,9 @@ def write_config(tmp: Path, install_root: Path, emu: EmulatorServer, extra: str 
 def make_folders(config: Path) -> int:
     """Create the legacy folders the mapping points at (a built install leaves some out on
     purpose); returns how many were created."""
-    desired = desired_for_config(load_config(config, {"PW": PASSWORD})).desired
+    desired = desired_for_config(
+        load_config(config, {"PW": PASSWORD}), look_at_folders=False
+    ).desired
     folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
     made = 0
     nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]
@@ -190,7 +192,9 @@ def comparable(value: Any) -> Any:
 def _drift_roles_and_groups(emu: EmulatorServer, config: Path) -> None:
     """Change one of our roles' label and a group's display name by hand (the run will
     update them back)."""
-    desired = desired_for_config(load_config(config, {"PW": PASSWORD})).desired
+    desired = desired_for_config(
+        load_config(config, {"PW": PASSWORD}), look_at_folders=False
+    ).desired
     auth = AuthConfig(method=AuthMethod.PAT, token=Secret(emu.mint_pat("admin")))
     with CellsClient(CellsConfig(url=emu.url, auth=auth), read_only=False) as client:
         role = client.get_role(desired.roles[0].uuid)

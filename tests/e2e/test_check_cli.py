@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +25,18 @@ def emulator() -> Iterator[EmulatorServer]:
         yield emu
 
 
-def _config(tmp: Path, url: str, *, install: Path = SAMPLE, extra: str = "") -> Path:
+def _ready_copy(tmp: Path) -> Path:
+    """The sample with its data folders in place (it ships without them, as an install whose
+    data was not copied yet: ``check`` names them, see the test below)."""
+    root = tmp / "pydio8"
+    shutil.copytree(SAMPLE, root)
+    for folder in ("files", "personal"):
+        (root / "data" / folder).mkdir()
+    return root
+
+
+def _config(tmp: Path, url: str, *, install: Path | None = None, extra: str = "") -> Path:
+    install = install or _ready_copy(tmp)
     path = tmp / "config.yaml"
     path.write_text(
         f"legacy:\n  install_path: {install}\n"
@@ -94,6 +106,21 @@ def test_keep_hash_checks_the_cells_user_table(
     code, out, _ = _check(_config(tmp_path, emulator.url, extra=extra), "s3cret-admin", "--json")
     assert _statuses(out)["passwords (keep-hash)"] == expected
     assert code == (0 if expected == "ok" else 1)
+
+
+def test_missing_data_folders_are_blockers_naming_the_fix(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, emulator.url, install=SAMPLE)
+    code, out, _ = _check(config, "s3cret-admin", "--json")
+    blockers = {
+        f["key"]: f["message"] for f in json.loads(out)["findings"] if f["severity"] == "blocker"
+    }
+    assert code == 1
+    files = str(SAMPLE / "data" / "files")
+    assert set(blockers) == {files, str(SAMPLE / "data" / "personal")}
+    assert f"mkdir -p {files}" in blockers[files]
+    assert "legacy.path_rewrite" in blockers[files]
 
 
 def test_text_report_says_what_to_do(emulator: EmulatorServer, tmp_path: Path) -> None:

@@ -26,8 +26,12 @@ HERE = Path(__file__).resolve().parent
 RECORDINGS = HERE.parent / "cassettes" / "recordings"
 if not RECORDINGS.is_dir():
     RECORDINGS = Path("/work/shared/cells-v3-recordings")
-RECORDED_BASE = "http://127.0.0.1:8080"
+# Batches 1-3 were recorded at 8080 with legacy folders under /srv/cells/legacy-files,
+# batch 4 at 8380 with folders under /srv/legacy and an S3 server at 9500 (README).
+RECORDED_BASES = ("http://127.0.0.1:8080", "http://127.0.0.1:8380")
 RECORDED_DATA = "/srv/cells/legacy-files"
+RECORDED_LEGACY = "/srv/legacy"
+RECORDED_S3 = "http://127.0.0.1:9500"
 ID_RE = re.compile(
     r"\A(<[A-Z_0-9]+>|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})\Z"
 )
@@ -148,9 +152,10 @@ class Outcome:
 class Replayer:
     """Replays cassettes, in order, against one emulator."""
 
-    def __init__(self, emu: EmulatorServer, data_dir: Path) -> None:
+    def __init__(self, emu: EmulatorServer, data_dir: Path, s3_url: str | None = None) -> None:
         self.emu = emu
         self.data_dir = data_dir
+        self.s3_url = s3_url
         self.ids: dict[str, str] = {"<ADMIN_PASSWORD>": emu.config.admin_password}
         self.admin = emu.mint_pat(emu.config.admin_login)
         self.expired = emu.mint_pat(emu.config.admin_login, ttl_s=-1.0)
@@ -163,7 +168,12 @@ class Replayer:
     # substitution ---------------------------------------------------------------------
     def translate(self, text: str) -> str:
         """Recorded ids and paths -> the emulator's."""
-        text = text.replace(RECORDED_BASE, self.emu.url).replace(RECORDED_DATA, str(self.data_dir))
+        for base in RECORDED_BASES:
+            text = text.replace(base, self.emu.url)
+        text = text.replace(RECORDED_DATA, str(self.data_dir))
+        text = text.replace(RECORDED_LEGACY, str(self.data_dir / "legacy"))
+        if self.s3_url is not None:
+            text = text.replace(RECORDED_S3, self.s3_url)
         for old in sorted(self.ids, key=len, reverse=True):
             if old in text:
                 text = text.replace(old, self.ids[old])
@@ -353,3 +363,40 @@ def build_legacy_tree(root: Path) -> None:
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(b"x" * int(node.get("Size", "0")))
+
+
+def build_batch4_tree(root: Path) -> None:
+    """The folders of the fourth batch under ``root/legacy`` (README "Object services,
+    missing nodes, S3"): two siblings with content, the folders the nested-root cases point
+    at (they exist: Cells checks the folder before the nesting), a read-only case, and two
+    regular files where a folder is expected (``f/afile``; ``b/big`` stands for the recorded
+    datasource whose objects service never started: the emulator gives both the same
+    never-served answers)."""
+    legacy = root / "legacy"
+    for folder in ("a/one/Docs", "a/two/Pics", "a/sub/inner", "top", "ro/data/Sub", "m", "f", "b"):
+        (legacy / folder).mkdir(parents=True, exist_ok=True)
+    (legacy / "a/one/top.txt").write_bytes(b"top\n")
+    (legacy / "a/one/Docs/readme.txt").write_bytes(b"docs\n")
+    (legacy / "a/two/Pics/p1.jpg").write_bytes(b"jpg\n")
+    (legacy / "f/afile").write_bytes(b"not a folder\n")
+    (legacy / "b/big").write_bytes(b"stands for a datasource that never started\n")
+
+
+def s3_objects(cassette: str = "datasource-s3.yaml", index: int = 6) -> dict[str, bytes]:
+    """The recorded bucket's objects (from its recursive admin list), without Cells' own
+    ``.pydio`` markers."""
+    listing = json.loads(load(cassette)[index]["response"]["body"]["string"])
+    objects: dict[str, bytes] = {}
+    for node in listing.get("Children", []):
+        rel = node["Path"].split("/", 1)[1]
+        if rel.endswith(".pydio") or rel == "Empty/Empty":
+            continue
+        if node["Type"] != "COLLECTION":
+            objects[rel] = b"x" * int(node.get("Size", "0"))
+        elif not any(
+            n["Path"].startswith(node["Path"] + "/")
+            for n in listing["Children"]
+            if not n["Path"].endswith((".pydio", "/Empty"))
+        ):
+            objects[rel + "/"] = b""  # an empty folder is a marker object on S3
+    return objects

@@ -64,11 +64,13 @@ def test_workspace_search_total_is_the_page_size_as_recorded() -> None:
     assert everything["Total"] == 7  # 5 + personal-files + common-files
 
 
-def test_an_unknown_root_node_is_404() -> None:
+def test_a_root_on_nothing_is_accepted_and_left_out_of_searches() -> None:
+    # tree-stat-missing.yaml: Cells accepts roots that point at nothing; searches omit them.
     store = make_store()
-    with pytest.raises(ApiError) as err:
-        put_ws(store, Slug="x", Label="x", RootNodes={"nope": {"Uuid": "nope", "Path": "x"}})
-    assert err.value.status == 404
+    ws = put_ws(store, Slug="x", Label="x", RootNodes={"nope": {"Uuid": "nope", "Path": "x"}})
+    assert ws["RootNodes"] == {"nope": {"Uuid": "nope", "Path": "x"}}
+    found = workspaces.render_workspace(store, store.t.workspaces[ws["UUID"]])
+    assert "RootNodes" not in found
 
 
 def test_every_workspace_put_rewrites_root_group_acls_and_drops_a_missing_quota() -> None:

@@ -57,7 +57,9 @@ def write_config(tmp: Path, install_root: Path, emu: EmulatorServer, extra: str 
 def make_folders(config: Path) -> int:
     """Create the legacy folders the mapping points at (a built install leaves some out on
     purpose); returns how many were created."""
-    desired = desired_for_config(load_config(config, {"PW": PASSWORD})).desired
+    desired = desired_for_config(
+        load_config(config, {"PW": PASSWORD}), look_at_folders=False
+    ).desired
     folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
     made = 0
     nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]

@@ -8,7 +8,6 @@ and rollback's cleanup of the ``.pydio`` marker files.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TestDatabase
+from fakeclock import FakeClock
 
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
@@ -50,24 +50,6 @@ def install(tmp_path: Path) -> BuiltInstall:
     return build_install(tmp_path / "p8", dialect="sqlite", spec=SPEC)
 
 
-class FakeClock:
-    """Shared by the emulator and the waiter: ``sleep`` advances time instead of waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-        self.slept: list[float] = []
-        self.lock = threading.Lock()
-
-    def time(self) -> float:
-        with self.lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self.lock:
-            self.slept.append(seconds)
-            self.now += seconds
-
-
 @pytest.fixture
 def emu() -> Iterator[EmulatorServer]:
     with EmulatorServer(EmulatorConfig(seed=13, index_delay_s=0.0)) as server:
@@ -86,7 +68,7 @@ def _config(install: BuiltInstall, emu: EmulatorServer, tmp: Path) -> Config:
             "state.url": f"sqlite:///{tmp / 'state.db'}",
         },
     )
-    desired = desired_for_config(config).desired
+    desired = desired_for_config(config, look_at_folders=False).desired
     folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.http import is_write
 from migrate.cells.models import ACL, User, Workspace
 from migrate.config import AuthConfig, AuthMethod, CellsConfig
-from migrate.errors import StalePlanError
+from migrate.errors import DatasourceNotServed, StalePlanError
 from migrate.mapping.desired import (
     DesiredAcl,
     DesiredDatasource,
@@ -203,7 +203,10 @@ def _push(client: CellsClient, desired: DesiredState, plan: Plan, stages: set[St
     folders = {}
     for node in [n for w in desired.workspaces for n in w.root_nodes]:
         if node.kind is NodeKind.FOLDER:
-            found = client.stat_node(node.path)
+            try:
+                found = client.stat_node(node.path)
+            except DatasourceNotServed:
+                continue  # not created yet (the first round creates it)
             if found is not None:
                 folders[node.path] = found.uuid
     written = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 
@@ -130,6 +131,13 @@ def test_dependencies_of_each_kind() -> None:
     assert dependencies(_a(Kind.ACL, "k"), acl, {"w": "docs"}) == [
         (Kind.USER, "eve"),
         (Kind.WORKSPACE, "docs"),
+        (Kind.DATASOURCE, "ds"),
+    ]
+    # a mask on a sub-folder has no workspace: it still needs its datasource (issue 11)
+    mask = replace(acl, workspace_uuid="", node=NodeRef(kind=NodeKind.FOLDER, path="ds/a/b"))
+    assert dependencies(_a(Kind.ACL, "m"), mask, {"w": "docs"}) == [
+        (Kind.USER, "eve"),
+        (Kind.DATASOURCE, "ds"),
     ]
 
 

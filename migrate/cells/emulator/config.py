@@ -28,6 +28,10 @@ class EmulatorConfig:
     fault_mix: tuple[tuple[str, int], ...] = DEFAULT_FAULT_MIX
     index_delay_s: float = 0.5
     missing_ds_stat_delay_s: float = 0.0
+    # A datasource re-created under a name deleted less than this many seconds earlier has
+    # its sub-folders stat 500 "Not found" for that long (recorded 120 s; 0 = off, so that
+    # tests re-applying right after a rollback do not wait).
+    recreate_unserved_s: float = 0.0
     autoapply_cache_s: float = 0.0
     data_dir: str | None = None  # folders of the default datasources (indexed, never written)
     seed: int | None = None

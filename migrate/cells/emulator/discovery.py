@@ -83,6 +83,8 @@ def services(store: Store, call: Call) -> Answer:
             ("index", "Datasource indexation service"),
             ("sync", "Synchronization service between objects and index"),
         ):
+            if kind == "sync" and ds.unserved:
+                continue  # recorded: a datasource Cells does not serve has no sync service
             items.append(
                 _service(
                     store,

@@ -58,7 +58,9 @@ def _seed_datasources(store: Store) -> None:
             "Name": name,
             "StorageType": "LOCAL",
             "FlatStorage": flat,
-            "StorageConfiguration": {"folder": folder, "normalize": "false"},
+            # Cells' own flat stores are marked internal (recorded datasource lists).
+            "StorageConfiguration": {"folder": folder, "normalize": "false"}
+            | ({"cellsInternal": "true"} if flat else {}),
             "ObjectsServiceName": "local1",
             "ObjectsPort": 9001,
             "ObjectsBucket": name,
@@ -74,6 +76,7 @@ def _seed_datasources(store: Store) -> None:
             indexed=True,
         )
         store.t.datasources[name] = ds
+        store.t.ds_list.append(name)
         add_root(store, name, size=22 * (index + 1))
         if ds.folder and not flat and os.path.isdir(ds.folder):
             apply_index(store, ds, walk(ds.folder))
@@ -140,7 +143,9 @@ def dump(store: Store) -> JSON:
         {"Name": n, "Folder": d.folder, "Indexed": d.indexed, "Structured": d.structured}
         for n, d in sorted(t.datasources.items())
     ]
-    nodes = [n.render() for _, n in sorted(t.nodes.items())]
+    # Nodes of deleted datasources still answer stats on Cells (recorded) but are not
+    # part of its state any more: left out, so a rollback compares equal.
+    nodes = [n.render() for p, n in sorted(t.nodes.items()) if p.split("/", 1)[0] in t.datasources]
     jobs = [j.render(0) for _, j in sorted(t.jobs.items())]
     return {
         "users": users,

@@ -184,6 +184,8 @@ class Node:
             "Size": str(self.size),
             "MTime": str(self.mtime),
         }
+        if is_root and not self.size:
+            del out["Size"]  # an empty datasource's root has none (recorded: rec4create)
         if not self.is_dir:
             out["Mode"] = 511
         if self.etag and not is_root:
@@ -198,12 +200,35 @@ class DataSource:
 
     name: str
     body: JSON
-    folder: str
+    folder: str  # the folder indexed from disk ("" when not walked: S3, services-only seed)
     structured: bool
     objects_service: str
     index_due: float | None = None  # when the running resync has indexed the folder
     finish_due: float | None = None  # when its task turns Finished (recorded: ~2x later)
     indexed: bool = False
+    # Why Cells never serves it (stat: 500 "Could not find DataSource"), "" when it does.
+    unserved: str = ""
+    # Re-created under a name deleted seconds earlier: sub-folder stats answer 500
+    # "Not found" until then (datasource-object-service-roots.yaml).
+    not_found_until: float | None = None
+    secret: str = field(default="", repr=False)  # S3 secret as sent (answers show a vault ref)
+
+    @property
+    def storage(self) -> str:
+        """``LOCAL`` or ``S3``."""
+        return str(self.body.get("StorageType") or "LOCAL")
+
+    @property
+    def folder_conf(self) -> str:
+        """``StorageConfiguration.folder`` as configured (LOCAL)."""
+        conf = self.body.get("StorageConfiguration") or {}
+        return str(conf.get("folder") or "") if isinstance(conf, dict) else ""
+
+    @property
+    def endpoint(self) -> str:
+        """``StorageConfiguration.customEndpoint`` (S3)."""
+        conf = self.body.get("StorageConfiguration") or {}
+        return str(conf.get("customEndpoint") or "") if isinstance(conf, dict) else ""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -254,7 +279,8 @@ def render_task(job_id: str, task: Task) -> JSON:
     }
     if task.end:
         out["EndTime"] = task.end
-    out["HasProgress"] = True
+    if task.message != "Pending":  # recorded: a queued S3 resync task has no progress yet
+        out["HasProgress"] = True
     if task.status == "Finished":
         out["Progress"] = 1
     return out

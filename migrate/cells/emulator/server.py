@@ -33,6 +33,8 @@ LIVE_KNOBS = frozenset(
         "token_ttl_s",
         "index_delay_s",
         "missing_ds_stat_delay_s",
+        "recreate_unserved_s",
+        "lose_datasource_creates",
         "forbid_writes",
     }
 )

@@ -44,6 +44,8 @@ class Settings:
     token_ttl_s: float
     index_delay_s: float
     missing_ds_stat_delay_s: float
+    recreate_unserved_s: float
+    lose_datasource_creates: int
     autoapply_cache_s: float
     forbid_writes: bool
 
@@ -62,10 +64,11 @@ class Tables:
     acl_keys: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
     acls_by_role: dict[str, set[int]] = field(default_factory=dict)
     acls_by_ws: dict[str, set[int]] = field(default_factory=dict)
-    datasources: dict[str, DataSource] = field(default_factory=dict)
+    datasources: dict[str, DataSource] = field(default_factory=dict)  # config entries
+    ds_list: list[str] = field(default_factory=list)  # the sources list (GET, DELETE)
+    ds_deleted_at: dict[str, float] = field(default_factory=dict)  # name -> delete time
     nodes: dict[str, Node] = field(default_factory=dict)  # path -> node
     nodes_by_uuid: dict[str, Node] = field(default_factory=dict)
-    lingering_roots: set[str] = field(default_factory=set)  # deleted DS still statable
     jobs: dict[str, Job] = field(default_factory=dict)
     links: dict[str, Link] = field(default_factory=dict)  # link Uuid -> link
     link_hashes: dict[str, str] = field(default_factory=dict)  # hash -> link Uuid
@@ -91,6 +94,8 @@ class Store:
             token_ttl_s=config.token_ttl_s,
             index_delay_s=config.index_delay_s,
             missing_ds_stat_delay_s=config.missing_ds_stat_delay_s,
+            recreate_unserved_s=config.recreate_unserved_s,
+            lose_datasource_creates=0,
             autoapply_cache_s=config.autoapply_cache_s,
             forbid_writes=config.forbid_writes,
         )

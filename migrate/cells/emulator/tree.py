@@ -18,26 +18,46 @@ def _node_path(body: JSON) -> str:
     return path.strip("/")
 
 
+def _not_retrieved(path: str) -> str:
+    """Cells names a missing node by its path inside the datasource (tree-stat-missing.yaml)."""
+    return f"Could not retrieve node /{path.split('/', 1)[1] if '/' in path else ''}"
+
+
 def _lookup(store: Store, path: str) -> Node:
-    """The node at ``path``; a missing datasource is 500 like Cells (after an optional delay)."""
-    ds = path.split("/", 1)[0]
+    """The node at ``path``, or Cells' 500 (tree-stat-missing.yaml): ``Could not find
+    DataSource`` (after an optional delay, ~42 s on Cells) for a datasource that does not
+    exist or is not served, ``Not found`` for one re-created under a name deleted seconds
+    earlier, ``Could not retrieve node /<sub>`` for a missing node of a served one."""
+    name = path.split("/", 1)[0]
+    ds = store.t.datasources.get(name)
     node = store.t.nodes.get(path)
+    if (ds is None and node is None) or (ds is not None and ds.unserved):
+        raise ApiError(
+            500, f"Could not find DataSource {name}", delay_s=store.settings.missing_ds_stat_delay_s
+        )
+    until = ds.not_found_until if ds is not None else None
+    if until is not None and store.clock() < until and path != name:
+        raise ApiError(500, "Not found", "Not Found: Not found")
     if node is not None:
         return node
-    if ds not in store.t.datasources and not (ds in store.t.lingering_roots and path == ds):
-        # datasource-readiness.yaml: 500 after ~42 s; the delay is configurable (default 0).
-        raise ApiError(
-            500, f"Could not find DataSource {ds}", delay_s=store.settings.missing_ds_stat_delay_s
-        )
-    if path == ds:
-        return Node(uuid=f"DATASOURCE:{ds}", path=ds, is_dir=True)
-    # cells-api.md §1.1: admin stat of a missing node answers 500 in v2-v4.
-    raise ApiError(500, f"Cannot find node {path}", f"Not Found: Cannot find node {path}")
+    if path == name:
+        return Node(uuid=f"DATASOURCE:{name}", path=name, is_dir=True)
+    text = _not_retrieved(path)
+    raise ApiError(500, text, f"Not Found: {text}")
 
 
 def admin_stat(store: Store, call: Call) -> Answer:
-    """``POST /a/tree/admin/stat {"Node":{"Path"}}``."""
-    return Answer(body={"Node": _lookup(store, _node_path(call.json())).render()})
+    """``POST /a/tree/admin/stat {"Node":{"Path"}}`` (or ``{"Node":{"Uuid"}}``)."""
+    body = call.json()
+    node = body.get("Node")
+    uuid = str(node.get("Uuid") or "") if isinstance(node, dict) else ""
+    if uuid and not _node_path(body):
+        found = store.t.nodes_by_uuid.get(uuid)
+        if found is None:
+            text = f"Node {uuid} Not found in tree!"
+            raise ApiError(500, text, f"Not Found: {text}")
+        return Answer(body={"Node": found.render()})
+    return Answer(body={"Node": _lookup(store, _node_path(body)).render()})
 
 
 def admin_list(store: Store, call: Call) -> Answer:
@@ -45,12 +65,10 @@ def admin_list(store: Store, call: Call) -> Answer:
     body = call.json()
     path = _node_path(body)
     if not path:
-        roots = [
-            store.t.nodes[n].render() for n in sorted(store.t.datasources) if n in store.t.nodes
-        ]
+        roots = [store.t.nodes[n].render() for n in sorted(store.t.ds_list) if n in store.t.nodes]
         return Answer(body={"Children": roots + [dict(v) for v in VIRTUAL_NODES]})
     if path not in store.t.nodes and "/" in path:
-        raise not_found(f"Cannot find node {path}")
+        raise not_found(_not_retrieved(path))
     parent = _lookup(store, path)
     prefix = path + "/"
     kids = [

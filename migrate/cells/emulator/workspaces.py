@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from migrate.cells.emulator.answers import JSON, Answer, ApiError, Call, not_found
+from migrate.cells.emulator.answers import JSON, Answer, ApiError, Call
 from migrate.cells.emulator.fixtures import VIRTUAL_NODES
 from migrate.cells.emulator.records import Workspace
 from migrate.cells.emulator.roles import caller_subjects
@@ -68,7 +68,8 @@ def write_acls(store: Store, ws: Workspace, parsed: JSON) -> None:
     rights = str(parsed.get("DEFAULT_RIGHTS") or "")
     quota = str(parsed.get("QUOTA") or "")
     for key, value in ws.root_nodes.items():
-        store.add_acl("workspace-path", _root_path(store, key) or "", "", ws.uuid, key)
+        given = str(value.get("Path") or "") if isinstance(value, dict) else ""
+        store.add_acl("workspace-path", _root_path(store, key) or given, "", ws.uuid, key)
         store.add_acl("recycle_root", "1", "", ws.uuid, key)
         # Recorded: ROOT_GROUP ACLs use the value's Uuid (empty NodeID when it has none).
         node_id = str(value.get("Uuid") or "") if isinstance(value, dict) else ""
@@ -116,10 +117,12 @@ def render_workspace(store: Store, ws: Workspace, *, editable: bool = True) -> J
     roots: JSON = {}
     for acl in store.acls_of_workspace(ws.uuid):
         if acl.action == "workspace-path":
+            # A root that points at nothing is left out (tree-stat-missing.yaml).
             node = store.t.nodes_by_uuid.get(acl.node_id)
-            roots[acl.node_id] = (
-                node.render() if node else dict(VIRTUAL.get(acl.node_id, {"Uuid": acl.node_id}))
-            )
+            if node is not None:
+                roots[acl.node_id] = node.render()
+            elif acl.node_id in VIRTUAL:
+                roots[acl.node_id] = dict(VIRTUAL[acl.node_id])
     if roots:
         out["RootNodes"] = roots
     if editable:
@@ -128,14 +131,13 @@ def render_workspace(store: Store, ws: Workspace, *, editable: bool = True) -> J
 
 
 def put_workspace(store: Store, call: Call) -> Answer:
-    """``PUT /a/workspace/{Slug}``: upsert by body ``UUID``; roots must exist (404)."""
+    """``PUT /a/workspace/{Slug}``: upsert by body ``UUID``. Roots are not checked: Cells
+    accepts a random Uuid, a key without Uuid and a missing datasource alike
+    (tree-stat-missing.yaml), so a client must check its roots itself."""
     body = call.json()
     raw, parsed = _parse_attributes(body)
     raw_roots = body.get("RootNodes")
     roots: JSON = raw_roots if isinstance(raw_roots, dict) else {}
-    for key in list(roots) + [str(u) for u in body.get("RootUUIDs") or []]:
-        if _root_path(store, key) is None:
-            raise not_found(f"cannot find root node for uuid {key}")
     uid = str(body.get("UUID") or "")
     ws = store.t.workspaces.get(uid) if uid else None
     created = ws is None
