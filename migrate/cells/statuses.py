@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from migrate.cells.errorbody import one_line
 from migrate.errors import (
     CellsAuthError,
     CellsConflict,
@@ -140,17 +141,10 @@ def describe_server(reply: Reply) -> str:
 
 
 def title(body: str) -> str:
-    """The message of an error body: ``Title`` of v2+ JSON, Hydra's ``error``, or the first
-    line of v1 / gateway plain text (cells-api.md §1.8)."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return body.strip().splitlines()[0][:120] if body.strip() else ""
-    if isinstance(data, dict):
-        for key in ("Title", "error_description", "error", "Detail"):
-            if isinstance(data.get(key), str) and data[key]:
-                return str(data[key])[:200]
-    return ""
+    """The message of an error body as one readable line: ``Title`` of v2+ JSON (an embedded
+    JSON error unwrapped), Hydra's ``error``, or the first line of v1 / gateway plain text
+    (cells-api.md §1.8); :func:`migrate.cells.errorbody.one_line` is the one home of it."""
+    return one_line(body)
 
 
 def retry_after(reply: Reply) -> float | None:
