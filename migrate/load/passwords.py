@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from migrate.config import AuthMethod, Config, PasswordsConfig, PasswordStrategy
 from migrate.errors import CellsError, ConfigError, MigrateError
+from migrate.load.checkpoint_schema import PasswordState
 from migrate.load.password_files import FileMode, RandomPasswordFile, generate_password
 from migrate.mapping.desired import DesiredUser, PasswordAction
 from migrate.plan.actions import Action, ActionType, Kind
@@ -220,8 +221,10 @@ class PasswordHook:
         self._local.pending = password
         return password.reveal()
 
-    def __call__(self, user: DesiredUser, uuid: str) -> None:
-        """Finish the password of ``user``, just created in Cells with Uuid ``uuid``.
+    def __call__(self, user: DesiredUser, uuid: str) -> PasswordState:
+        """Finish the password of ``user``, created in Cells with Uuid ``uuid`` and the
+        password :meth:`new_password` last gave this thread; return the step's state
+        (``done``, or ``reset`` when an admin must reset it).
 
         Raises ``MigrateError`` naming the user (never the hash or password) when the
         hash cannot be written or the password cannot be recorded.
@@ -231,7 +234,7 @@ class PasswordHook:
         subject = f"user:{user.login}"
         if user.login == self.protected_login:
             log.warning("%s is the account cells-migrate logs in with: password untouched", subject)
-            return
+            return PasswordState.DONE
         action = user.password.action
         if action is PasswordAction.KEEP_HASH:
             if self.writer is None or user.password.legacy_hash is None:
@@ -251,6 +254,8 @@ class PasswordHook:
         else:
             with self._lock:
                 self._reset.append(user.login)
+            return PasswordState.RESET
+        return PasswordState.DONE
 
     def users_to_reset(self) -> list[str]:
         """Logins created by this hook's run that need a password reset, sorted."""
@@ -282,14 +287,19 @@ def users_needing_reset(users: Iterable[DesiredUser], created: Collection[str]) 
     )
 
 
-def hook_for_run(config: Config, actions: Iterable[Action], *, resuming: bool) -> PasswordHook:
+def hook_for_run(
+    config: Config, actions: Iterable[Action], *, resuming: bool, steps_left: bool = False
+) -> PasswordHook:
     """The ``PasswordHook`` an apply (``resuming=False``) or resume run of ``actions`` uses.
 
-    The CSV of ``random`` is opened only when the run creates users, appended to when
-    resuming (never overwritten); the account the tool logs in with is protected; the
-    database pool is sized to ``cells.concurrency``. Raises ``ConfigError``.
+    The CSV of ``random`` is opened only when the run creates users or finishes password
+    steps a crash left (``steps_left``), appended to when resuming (never overwritten); the
+    account the tool logs in with is protected; the database pool is sized to
+    ``cells.concurrency``. Raises ``ConfigError``.
     """
-    creates = any(a.kind is Kind.USER and a.action is ActionType.CREATE for a in actions)
+    creates = steps_left or any(
+        a.kind is Kind.USER and a.action is ActionType.CREATE for a in actions
+    )
     auth = config.cells.auth
     return PasswordHook.for_config(
         config.passwords,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,16 +177,34 @@ def test_a_failed_hash_write_is_finished_by_resume(
     config = _config(
         tmp_path, install, emu, f"  strategy: keep-hash\n  cells_database_url: {wrong}\n"
     )
+    already = {u["Login"] for u in emu.state()["users"]}
     code, err = _apply_users(config)
-    assert code == 3, err  # partial: the users failed, the groups were done
-    assert _migrated(emu) == []  # each failed create was undone
+    assert code == 3, err  # partial: the users' password steps failed
+    # The users exist, locked out (a random password nobody knows), their step failed.
+    assert len(_migrated(emu)) == SPEC.users - 1
+    assert _login(emu, "user00001", password_for("user00001")) == 401
     assert "user:user00001" in err
     assert "sha256:1000:" not in err
+    created = {u["Login"] for u in emu.state()["users"]} - already
+    _, status, _ = _run(config, "status", "--json")
+    (run,) = json.loads(status)["runs"]
+    # ldap.user has no legacy hash: its password is left to a reset, the others failed
+    assert run["passwords"]["reset"] == 1
+    assert run["passwords"]["failed"] == len(created) - 1
+    code, out, _ = _run(config, "verify", "--json")
+    assert code == 1
+    assert {p["login"] for p in json.loads(out)["passwords"]} == created - {"ldap.user"}
     config = _config(
         tmp_path, install, emu, f"  strategy: keep-hash\n  cells_database_url: {db_url}\n"
     )
     code, _, err = _run(config, "resume")
     assert code == 0, err
+    _, status, _ = _run(config, "status", "--json")
+    (run,) = json.loads(status)["runs"]
+    assert run["passwords"]["failed"] == run["passwords"]["pending"] == 0
+    assert run["passwords"]["done"] + run["passwords"]["reset"] == len(created)
+    _, out, _ = _run(config, "verify", "--json")  # exit 1: the other stages are not applied
+    assert json.loads(out)["passwords"] == []
     assert len(_migrated(emu)) == SPEC.users - 1
     assert _login(emu, "user00001", password_for("user00001")) == 200
     assert _login(emu, "user00003", password_for("user00003")) == 200  # the MD5 one
