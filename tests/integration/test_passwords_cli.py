@@ -15,7 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +38,7 @@ SPEC = InstallSpec(
     users=6, groups=1, roles=1, teams=0, workspaces=2, rights=2, real_hashes=4, shares=False
 )
 ADMIN_PASSWORD = "admin"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -208,3 +213,106 @@ def test_a_failed_hash_write_is_finished_by_resume(
     assert len(_migrated(emu)) == SPEC.users - 1
     assert _login(emu, "user00001", password_for("user00001")) == 200
     assert _login(emu, "user00003", password_for("user00003")) == 200  # the MD5 one
+
+
+class _KillAtUserCreate(EmulatorServer):
+    """SIGKILLs ``victim`` once the ``kill_at``-th user PUT was applied, before Cells
+    answers it: the user exists, the apply never learns it, its password step never runs
+    (issue 12 point 2). Deterministic: the kill happens inside the request it counts."""
+
+    victim: int = 0
+    kill_at: int = 0
+
+    def record(self, method: str, path: str, status: int) -> None:
+        super().record(method, path, status)
+        if method == "PUT" and path.startswith("/a/user/") and self.victim:
+            with self.store.lock:
+                self.kill_at -= 1
+                due = self.kill_at == 0
+            if due:
+                os.kill(self.victim, signal.SIGKILL)
+
+
+def _killed_apply(config: Path, emu: _KillAtUserCreate, at: int) -> None:
+    """``apply --stage users`` in a child process, killed at the ``at``-th user create."""
+    env = {**os.environ, "PW": ADMIN_PASSWORD, "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "migrate", "-q", "apply", "-c", str(config)]
+    with subprocess.Popen(
+        [*args, "--yes", "--force", "--stage", "users"], env=env, stderr=subprocess.PIPE, text=True
+    ) as child:
+        emu.victim, emu.kill_at = child.pid, at
+        _, err = child.communicate(timeout=300)
+    assert child.returncode == -signal.SIGKILL, err
+
+
+@pytest.fixture
+def killer(db_url: str) -> Iterator[_KillAtUserCreate]:
+    with _KillAtUserCreate(EmulatorConfig(seed=5, index_delay_s=0.0, user_db_url=db_url)) as e:
+        yield e
+
+
+def _created_by_run(emu: EmulatorServer, already: set[str]) -> set[str]:
+    return {u["Login"] for u in emu.state()["users"]} - already
+
+
+def test_keep_hash_survives_a_kill_between_the_create_and_the_hash_write(
+    install: BuiltInstall, killer: _KillAtUserCreate, db_url: str, tmp_path: Path
+) -> None:
+    config = _config(
+        tmp_path, install, killer, f"  strategy: keep-hash\n  cells_database_url: {db_url}\n"
+    )
+    assert (
+        _run(config, "apply", "--yes", "--force", "--stage", "groups", "--stage", "roles")[0] == 0
+    )
+    already = {u["Login"] for u in killer.state()["users"]}
+    _killed_apply(config, killer, at=3)
+    created = _created_by_run(killer, already)
+    assert created  # at least the user whose create was killed
+    assert all(_login(killer, login, _original(login)) == 401 for login in created)
+    # status and verify name them (the item may not even be confirmed: a crash came first)
+    _, out, _ = _run(config, "status", "--json")
+    not_set = {s["login"] for s in json.loads(out)["passwords_not_set"]}
+    assert created <= not_set
+    code, out, _ = _run(config, "verify", "--json")
+    assert code == 1
+    assert created <= {p["login"] for p in json.loads(out)["passwords"]}
+    code, _, err = _run(config, "resume")
+    assert code == 0, err
+    every = _created_by_run(killer, already)
+    assert len(every) == len(_migrated(killer)) + 3  # Mixed.Case, john smith, ldap.user
+    for login in every - {"ldap.user"}:  # ldap.user has no legacy hash: reset
+        assert _login(killer, login, _original(login)) == 200, login
+    _, out, _ = _run(config, "verify", "--json")
+    assert json.loads(out)["passwords"] == []
+
+
+def test_random_passwords_survive_a_kill_between_the_create_and_the_csv_row(
+    install: BuiltInstall, killer: _KillAtUserCreate, tmp_path: Path
+) -> None:
+    csv_path = tmp_path / "random.csv"
+    config = _config(
+        tmp_path, install, killer, f"  strategy: random\n  random_passwords_file: {csv_path}\n"
+    )
+    assert (
+        _run(config, "apply", "--yes", "--force", "--stage", "groups", "--stage", "roles")[0] == 0
+    )
+    already = {u["Login"] for u in killer.state()["users"]}
+    _killed_apply(config, killer, at=2)
+    code, _, err = _run(config, "resume")
+    assert code == 0, err
+    with csv_path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    last = dict(rows)  # a login written twice: the later row is the valid one
+    assert set(last) == _created_by_run(killer, already)
+    for login, password in last.items():
+        assert _login(killer, login, password) == 200, login
+    _, out, _ = _run(config, "status", "--json")
+    assert json.loads(out)["passwords_not_set"] == []
+
+
+def _original(login: str) -> str:
+    """The legacy password of a built install's user."""
+    if not login.startswith("user"):
+        return password_for({"mixed.case": "Mixed.Case"}.get(login, login))
+    index = int(login.removeprefix("user"))
+    return password_for(login) if index < SPEC.real_hashes else SHARED_PASSWORD
