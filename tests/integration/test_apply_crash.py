@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apply_support import make_folders, write_config
 
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cli import main
 from migrate.config import load_config
 from migrate.errors import RunLockedError
 from migrate.load.checkpoint import CheckpointDB, this_process
-from migrate.mapping.desired import NodeKind
 from migrate.plan import desired_for_config
 from migrate.sample import BuiltInstall, InstallSpec, build_install
 
@@ -38,40 +38,6 @@ PASSWORD = "admin"  # the emulator's default admin
 # ~2,000 objects: users, groups, roles, workspaces, datasources and ~1,400 ACLs
 BIG = InstallSpec(users=400, groups=12, roles=6, teams=2, workspaces=20, rights=1400, real_hashes=2)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-# Helpers shared in spirit with tests/e2e/test_apply_cli.py (test dirs are not packages).
-def write_config(tmp: Path, install_root: Path, emu: EmulatorServer, extra: str = "") -> Path:
-    """A config file: password auth as ``admin`` (the tool's own account), own state DB."""
-    path = tmp / "config.yaml"
-    path.write_text(
-        f"legacy:\n  install_path: {install_root}\n"
-        f"cells:\n  url: {emu.url}\n  concurrency: 4\n"
-        "  auth:\n    method: password\n    login: admin\n    password: ${PW}\n"
-        f"state:\n  url: sqlite:///{tmp / 'state.db'}\n{extra}",
-        encoding="utf-8",
-    )
-    return path
-
-
-def make_folders(config: Path) -> int:
-    """Create the legacy folders the mapping points at (a built install leaves some out on
-    purpose); returns how many were created."""
-    desired = desired_for_config(load_config(config, {"PW": PASSWORD})).desired
-    folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
-    made = 0
-    nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]
-    targets = set(folders.values())
-    for node in nodes:
-        if node.kind is NodeKind.FOLDER and node.uuid is None:
-            name, _, sub = node.path.partition("/")
-            if name in folders:
-                targets.add(folders[name] / sub)
-    for target in sorted(targets):
-        if not target.exists():
-            target.mkdir(parents=True)
-            made += 1
-    return made
 
 
 def run(config: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:

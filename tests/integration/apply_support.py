@@ -1,0 +1,50 @@
+"""Helpers of the apply tests that run against the emulator (integration).
+
+Shared in spirit with tests/e2e/test_apply_cli.py (test folders are not packages): a config
+file with password auth as the emulator's ``admin`` and a state DB of its own, and the legacy
+folders a built install leaves out on purpose.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migrate.cells.emulator import EmulatorServer
+from migrate.config import load_config
+from migrate.mapping.desired import NodeKind
+from migrate.plan import desired_for_config
+
+PASSWORD = "admin"  # the emulator's default admin
+
+
+def write_config(tmp: Path, install_root: Path, emu: EmulatorServer, extra: str = "") -> Path:
+    """A config file: password auth as ``admin`` (the tool's own account), own state DB."""
+    path = tmp / "config.yaml"
+    path.write_text(
+        f"legacy:\n  install_path: {install_root}\n"
+        f"cells:\n  url: {emu.url}\n  concurrency: 4\n"
+        "  auth:\n    method: password\n    login: admin\n    password: ${PW}\n"
+        f"state:\n  url: sqlite:///{tmp / 'state.db'}\n{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def make_folders(config: Path) -> int:
+    """Create the legacy folders the mapping points at (a built install leaves some out on
+    purpose); returns how many were created."""
+    desired = desired_for_config(load_config(config, {"PW": PASSWORD})).desired
+    folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
+    made = 0
+    nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]
+    targets = set(folders.values())
+    for node in nodes:
+        if node.kind is NodeKind.FOLDER and node.uuid is None:
+            name, _, sub = node.path.partition("/")
+            if name in folders:
+                targets.add(folders[name] / sub)
+    for target in sorted(targets):
+        if not target.exists():
+            target.mkdir(parents=True)
+            made += 1
+    return made
