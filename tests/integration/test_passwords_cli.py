@@ -251,6 +251,9 @@ def test_keep_hash_survives_a_kill_between_the_create_and_the_hash_write(
     # … and status and verify name it (its item may not even be confirmed)
     _, out, _ = _run(config, "status", "--json")
     assert locked <= {s["login"] for s in json.loads(out)["passwords_not_set"]}
+    _, text, _ = _run(config, "status")
+    assert "without the password the strategy sets" in text
+    assert "`cells-migrate resume --run 2` sets it" in text
     code, out, _ = _run(config, "verify", "--json")
     assert code == 1
     assert locked <= {p["login"] for p in json.loads(out)["passwords"]}
