@@ -110,31 +110,27 @@ class Tally:
         with self.lock:
             row = self.counts.setdefault(action.stage.value, {})
             row[status] = row.get(status, 0) + 1
-            if status in ("failed", "skipped") and error and len(self.failures) < MAX_FAILURES:
-                self.failures.append(
-                    Failure(
-                        stage=action.stage.value,
-                        kind=action.kind.value,
-                        key=action.key,
-                        status=status,
-                        error=error,
-                    )
-                )
+            if status in ("failed", "skipped") and error:
+                self._keep(action, status, error)
 
     def password_failed(self, action: Action, error: str) -> None:
         """A created user's password step failed: the user is done, the run is partial."""
         with self.lock:
             self.passwords_failed += 1
-            if len(self.failures) < MAX_FAILURES:
-                self.failures.append(
-                    Failure(
-                        stage=action.stage.value,
-                        kind=action.kind.value,
-                        key=action.key,
-                        status=PASSWORD_FAILED,
-                        error=error,
-                    )
+            self._keep(action, PASSWORD_FAILED, error)
+
+    def _keep(self, action: Action, status: str, error: str) -> None:
+        """Keep a failure (the caller holds the lock), up to ``MAX_FAILURES``."""
+        if len(self.failures) < MAX_FAILURES:
+            self.failures.append(
+                Failure(
+                    stage=action.stage.value,
+                    kind=action.kind.value,
+                    key=action.key,
+                    status=status,
+                    error=error,
                 )
+            )
 
     def result(self, *, run_id: int, interrupted: bool, pending: int = 0) -> ApplyResult:
         """The result so far."""

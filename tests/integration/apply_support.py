@@ -7,9 +7,13 @@ folders a built install leaves out on purpose.
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
+from typing import Any
 
 from migrate.cells.emulator import EmulatorServer
+from migrate.cli import main
 from migrate.config import load_config
 from migrate.mapping.desired import NodeKind
 from migrate.plan import desired_for_config
@@ -48,3 +52,23 @@ def make_folders(config: Path) -> int:
             target.mkdir(parents=True)
             made += 1
     return made
+
+
+def run(config: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """``cells-migrate -q <argv> -c <config>`` in this process: exit code, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    cmd, *rest = argv
+    code = main(
+        ["-q", cmd, "-c", str(config), *rest],
+        env={"PW": PASSWORD, **(env or {})},
+        stdout=out,
+        stderr=err,
+    )
+    return code, out.getvalue(), err.getvalue()
+
+
+def run_json(config: Path, *argv: str) -> tuple[int, dict[str, Any]]:
+    """The same with ``--json``: exit code and the document."""
+    code, out, err = run(config, *argv, "--json")
+    assert out, err
+    return code, json.loads(out)

@@ -10,7 +10,6 @@ every object ends present exactly once, and no item is lost.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -22,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apply_support import make_folders, write_config
+from apply_support import make_folders, run_json, write_config
 
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
-from migrate.cli import main
 from migrate.config import load_config
 from migrate.errors import RunLockedError
 from migrate.load.checkpoint import CheckpointDB, this_process
@@ -38,24 +36,6 @@ PASSWORD = "admin"  # the emulator's default admin
 # ~2,000 objects: users, groups, roles, workspaces, datasources and ~1,400 ACLs
 BIG = InstallSpec(users=400, groups=12, roles=6, teams=2, workspaces=20, rights=1400, real_hashes=2)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(config: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    cmd, *rest = argv
-    code = main(
-        ["-q", cmd, "-c", str(config), *rest],
-        env={"PW": PASSWORD, **(env or {})},
-        stdout=out,
-        stderr=err,
-    )
-    return code, out.getvalue(), err.getvalue()
-
-
-def run_json(config: Path, *argv: str) -> tuple[int, dict[str, Any]]:
-    code, out, err = run(config, *argv, "--json")
-    assert out, err
-    return code, json.loads(out)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ state DB's disappearance lands while requests are in flight, deterministically.
 
 from __future__ import annotations
 
-import io
 import json
 import signal
 from collections.abc import Iterator
@@ -16,13 +15,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from apply_support import PASSWORD, make_folders, write_config
+from apply_support import PASSWORD, make_folders, run_json, write_config
 from checkpoint_support import fresh_url
 from conftest import TestDatabase
 from emulator_hooks import TriggerEmulator, signal_at, start_cli
 
 from migrate.cells.emulator import EmulatorConfig
-from migrate.cli import main
 from migrate.load.checkpoint import CheckpointDB
 from migrate.load.checkpoint_schema import metadata
 from migrate.sample import BuiltInstall, InstallSpec, build_install
@@ -47,19 +45,6 @@ def emu() -> Iterator[TriggerEmulator]:
         yield server
 
 
-def _json(config: Path, *argv: str) -> tuple[int, dict[str, object]]:
-    out, err = io.StringIO(), io.StringIO()
-    command, *rest = argv
-    code = main(
-        ["-q", command, "-c", str(config), *rest, "--json"],
-        env={"PW": PASSWORD},
-        stdout=out,
-        stderr=err,
-    )
-    assert out.getvalue(), err.getvalue()
-    return code, json.loads(out.getvalue())
-
-
 def test_sigterm_lets_the_requests_in_flight_finish_records_them_and_exits_143(
     install: BuiltInstall, emu: TriggerEmulator, tmp_path: Path
 ) -> None:
@@ -81,9 +66,9 @@ def test_sigterm_lets_the_requests_in_flight_finish_records_them_and_exits_143(
         done = {i.key for i in db.items(run.id) if i.kind == "user" and i.status.value == "done"}
     assert in_cells  # the user create in flight at least
     assert in_cells == done
-    code, result = _json(config, "resume")
+    code, result = run_json(config, "resume")
     assert (code, result["status"]) == (0, "done")
-    code, report = _json(config, "verify")
+    code, report = run_json(config, "verify")
     assert (code, report["missing"], report["different"]) == (0, [], [])
 
 

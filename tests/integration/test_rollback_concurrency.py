@@ -9,18 +9,15 @@ ACLs, workspaces, users, roles, groups (deepest first), datasources.
 
 from __future__ import annotations
 
-import io
 import itertools
-import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from apply_support import PASSWORD, make_folders, write_config
+from apply_support import make_folders, run_json, write_config
 
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
-from migrate.cli import main
 from migrate.sample import InstallSpec, build_install
 
 pytestmark = pytest.mark.integration
@@ -57,19 +54,6 @@ def emu() -> Iterator[BarrierEmulator]:
         yield server
 
 
-def _run(config: Path, *argv: str) -> tuple[int, dict[str, object]]:
-    out, err = io.StringIO(), io.StringIO()
-    command, *rest = argv
-    code = main(
-        ["-q", command, "-c", str(config), *rest, "--json"],
-        env={"PW": PASSWORD},
-        stdout=out,
-        stderr=err,
-    )
-    assert out.getvalue(), err.getvalue()
-    return code, json.loads(out.getvalue())
-
-
 def _kind(method: str, path: str) -> str | None:
     if path == "/a/acl/bulk/delete":
         return "acl"
@@ -92,9 +76,9 @@ def test_rollback_runs_concurrently_in_reverse_dependency_order(
     install = build_install(tmp_path / "p8", dialect="sqlite", spec=SPEC)
     config = write_config(tmp_path, install.root, emu)
     make_folders(config)
-    assert _run(config, "apply", "--yes")[0] == 0
+    assert run_json(config, "apply", "--yes")[0] == 0
     start = len(emu.requests())
-    code, report = _run(config, "rollback", "--all", "--yes")
+    code, report = run_json(config, "rollback", "--all", "--yes")
     assert code == 0, report
     assert not emu.broken  # CONCURRENCY ACL deletes were in flight at once
     undone = [(_kind(r["method"], r["path"]), r["path"]) for r in emu.requests()[start:]]
