@@ -158,8 +158,8 @@ def _now() -> Any:
     return datetime.now(UTC)
 
 
-# ~700 objects: big enough for kills inside a stage, small enough to roll back quickly
-MID = InstallSpec(users=150, groups=8, roles=4, teams=1, workspaces=10, rights=400, real_hashes=2)
+# ~450 objects: big enough for kills inside a stage, small enough to roll back quickly
+MID = InstallSpec(users=100, groups=6, roles=4, teams=1, workspaces=8, rights=250, real_hashes=2)
 SERVER_STAMPS = ("LastUpdated", "id", "ID")  # assigned by Cells on each write (test_apply_cli)
 
 
@@ -181,11 +181,11 @@ def test_rollback_after_kills_and_resumes_restores_the_exact_dump(
     config = write_config(tmp_path, install.root, emu)
     make_folders(config)
     pristine = _comparable(emu.state())
-    first = _cli(config, "apply", "--yes", kill_after=200)  # batch of 500: none flushed yet
+    first = _cli(config, "apply", "--yes", kill_after=150)  # batch of 500: none flushed yet
     assert first.returncode == -signal.SIGKILL, first.stderr
     inside = _cli(config, "resume", kill_after=20)  # while confirming what the kill left
     assert inside.returncode == -signal.SIGKILL, inside.stderr
-    later = _cli(config, "resume", kill_after=150)
+    later = _cli(config, "resume", kill_after=100)
     assert later.returncode == -signal.SIGKILL, later.stderr
     final = _cli(config, "resume")
     assert final.returncode == 0, final.stderr
@@ -195,7 +195,7 @@ def test_rollback_after_kills_and_resumes_restores_the_exact_dump(
     # every done item that changed Cells carries the object's image
     with CheckpointDB.open(load_config(config, {"PW": PASSWORD}).state.url, now=_now) as db:
         changed = [i for i in db.done_items_newest_first(run["id"]) if i.action.value == "create"]
-        assert len(changed) > 600
+        assert len(changed) > 400
         assert [i.key for i in changed if i.after is None] == []
     rolled = _cli(config, "rollback", "--all", "--yes", "--json")
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import load_ser_builder
 
+from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cli import main
 from migrate.config import LegacyConfig
 from migrate.errors import LegacyError
@@ -259,13 +260,15 @@ def test_a_truncated_repo_ser_is_a_blocker_and_check_names_it(tmp_path: Path, in
         (FindingKind.WORKSPACE, str(repo), "workspace-store")
     ]
     config = tmp_path / "config.yaml"
-    config.write_text(
-        f"legacy:\n  install_path: {tmp_path}\ncells:\n  url: http://127.0.0.1:9\n"
-        "  auth:\n    method: pat\n    token: ${T}\n",
-        encoding="utf-8",
-    )
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["-q", "check", "-c", str(config)], env={"T": "t"}, stdout=out, stderr=err)
+    with EmulatorServer(EmulatorConfig(seed=1)) as emu:
+        config.write_text(
+            f"legacy:\n  install_path: {tmp_path}\ncells:\n  url: {emu.url}\n"
+            "  auth:\n    method: pat\n    token: ${T}\n",
+            encoding="utf-8",
+        )
+        out, err = io.StringIO(), io.StringIO()
+        env = {"T": emu.mint_pat("admin")}
+        code = main(["-q", "check", "-c", str(config)], env=env, stdout=out, stderr=err)
     assert code == 1
     assert f"workspace:{repo}" in out.getvalue()
     assert "cannot be decoded" in out.getvalue()
