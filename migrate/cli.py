@@ -14,17 +14,15 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, TextIO, cast
 
 from migrate import __version__, commands
 from migrate.config import Config, load_config
 from migrate.errors import MigrateError, PlanError
+from migrate.interrupts import Terminated, sigterm_as_interrupt
 from migrate.logsetup import setup_logging
 from migrate.plan import (
     Plan,
@@ -44,35 +42,6 @@ log = logging.getLogger(__name__)
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread: every path that finishes cleanly on Ctrl-C
-    (requests in flight finish and are recorded, the run is marked interrupted) does so."""
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[list[bool]]:
-    """Handle SIGTERM like Ctrl-C while ``main`` runs; yields ``[received]``. A second
-    SIGTERM while stopping is ignored (the first is being honoured)."""
-    received = [False]
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if received[0]:
-            log.warning("SIGTERM again: already stopping after the requests in flight")
-            return
-        received[0] = True
-        raise _Terminated
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (cli.main embedded in another program)
-        yield received
-        return
-    try:
-        yield received
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -236,7 +205,7 @@ def main(
     setup_logging(
         err, verbosity=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json"
     )
-    with _sigterm_as_interrupt() as terminated:
+    with sigterm_as_interrupt() as terminated:
         code = _run(args, environ, out, err)
     if terminated[0]:
         err.write("terminated (SIGTERM)\n")
@@ -250,7 +219,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
     except MigrateError as exc:
         err.write(f"error: {printable(str(exc))}\n")
         return exc.exit_code
-    except _Terminated:
+    except Terminated:
         return EXIT_TERMINATED  # main says so
     except KeyboardInterrupt:
         err.write("interrupted\n")

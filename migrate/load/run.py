@@ -1,10 +1,12 @@
-"""What ``apply``, ``resume`` and ``status`` do, as functions the commands call.
+"""What ``apply``, ``resume``, ``verify`` and ``rollback`` do, as functions the commands call.
 
 ``apply``: plan (or read a saved plan and refuse it when stale), check the stage order, ask,
-record the run's items in the checkpoint DB, execute. ``resume``: take over an interrupted
-run and re-plan against the live Cells, so that every item not recorded ``done`` is checked
-against Cells before anything is written (an object that landed before a crash is a
-``noop`` now, never a duplicate ACL or a ``-1`` slug); then execute the rest.
+record the run's items in the checkpoint DB (a created user's password step ``pending``
+with it), execute. ``resume``: take over an interrupted run and re-plan against the live
+Cells, so that every item not recorded ``done`` is checked against Cells before anything is
+written (an object that landed before a crash is a ``noop`` now, never a duplicate ACL or a
+``-1`` slug, and is recorded ``done`` with its image read back, issue 12); then execute the
+rest and every password step left undone. ``status`` lives in :mod:`migrate.load.status`.
 """
 
 from __future__ import annotations
