@@ -201,6 +201,8 @@ class Executor:
             # its image is read back, never blocked by a failed dependency (it exists).
             self._read_back(item, obj)
             return
+        if item.done:
+            return  # confirmed already; its user is not desired any more: step left as is
         blocked = self._blocked_by(action, obj)
         if blocked is not None:
             self._block(item, blocked)
@@ -217,7 +219,9 @@ class Executor:
             return
         self._confirmed(item, written)
         if item.password_due and isinstance(obj, DesiredUser):
-            self._password(item, obj, written.cells_id, again=False)
+            # an update of a user a crash left half-created has no create password to keep
+            again = action.action is not ActionType.CREATE
+            self._password(item, obj, written.cells_id, again=again)
 
     def _confirmed(self, item: WorkItem, written: Written) -> None:
         self.writer.mark_done(item.item_id, cells_id=written.cells_id or None, after=written.after)
