@@ -1,5 +1,7 @@
 """Rollback on the apply's bounded concurrency, in reverse dependency order (issue 12 point 3).
 
+``rollback --all`` runs as a real child process against the emulator.
+
 Deterministic, no timing: the emulator holds each of the first ``concurrency`` ACL deletes
 (the first batch of the undo) at a barrier until that many are in flight together, which a
 sequential rollback could never reach (the barrier would break); the request log then shows
@@ -10,12 +12,14 @@ ACLs, workspaces, users, roles, groups (deepest first), datasources.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from apply_support import make_folders, run_json, write_config
+from apply_support import PASSWORD, make_folders, run_json, write_config
+from emulator_hooks import start_cli
 
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.sample import InstallSpec, build_install
@@ -78,8 +82,10 @@ def test_rollback_runs_concurrently_in_reverse_dependency_order(
     make_folders(config)
     assert run_json(config, "apply", "--yes")[0] == 0
     start = len(emu.requests())
-    code, report = run_json(config, "rollback", "--all", "--yes")
-    assert code == 0, report
+    child = start_cli(config, "rollback", "--all", "--yes", "--json", password=PASSWORD)
+    out, err = child.communicate(timeout=300)
+    assert child.returncode == 0, err
+    assert json.loads(out)["refused"] == []
     assert not emu.broken  # CONCURRENCY ACL deletes were in flight at once
     undone = [(_kind(r["method"], r["path"]), r["path"]) for r in emu.requests()[start:]]
     kinds = [k for k, _ in undone if k is not None]
