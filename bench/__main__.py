@@ -1,6 +1,6 @@
 """One entry point for the benchmarks (issue 8; DESIGN.md "Performance").
 
-    python -m bench [--quick] [--runs N] [all|inventory|plan|apply|checkpoint|memory ...]
+    python -m bench [--quick] [--runs N] [all|inventory|plan|apply|checkpoint|memory|rollback ...]
 
 Prints one JSON line per measure on stdout, then a summary table. Heavy measures run one
 after the other (the machine has 2 cores). ``--quick`` is the CI size: seconds, not minutes;
@@ -19,12 +19,13 @@ from functools import partial
 from pathlib import Path
 
 from bench import apply as ap
+from bench import rollback as rb
 from bench.common import EmulatorProcess, emit
 from bench.inventory import FULL_SPEC, QUICK_SPEC, bench_inventory
 from bench.plan import FULL, QUICK, QUICK_SMALL, TENTH, bench_plan
 from bench.workload import prepare
 
-MEASURES = ("inventory", "plan", "apply", "checkpoint", "memory")
+MEASURES = ("inventory", "plan", "apply", "checkpoint", "memory", "rollback")
 LATENCIES = (0.0, 10.0)
 CONCURRENCY = (1, 4, 8, 16)
 TARGET_LATENCY, TARGET_C = 10.0, 8
@@ -35,9 +36,10 @@ def _median(
     out: list[dict[str, object]],
     fn: Callable[[], ap.Throughput],
     counts: dict[str, int],
+    benchmark: str = "apply",
 ) -> ap.Throughput:
     median, rates = ap.median_run(fn() for _ in range(args.runs))
-    out.append(ap.record(median, rates, workload=counts))
+    out.append({**ap.record(median, rates, workload=counts), "benchmark": benchmark})
     emit(out[-1])
     return median
 
@@ -108,6 +110,36 @@ def _checkpoint(args: argparse.Namespace, out: list[dict[str, object]]) -> None:
             emit(out[-1])
 
 
+def _rollback(args: argparse.Namespace, out: list[dict[str, object]]) -> None:
+    """Rollback objects/s at 10 ms and 300 ms (issue 12: "~4x slower at 300 ms"),
+    sequential vs the apply's concurrency; 300 ms uses a smaller workload (a sequential
+    rollback of 100 objects takes about a minute there)."""
+    sizes = {10.0: 20, 300.0: 8} if args.quick else {10.0: args.rollback_users, 300.0: 40}
+    latencies = (10.0,) if args.quick else (10.0, 300.0)
+    for latency in latencies:
+        with (
+            tempfile.TemporaryDirectory(prefix="cm-bench-rollback-") as tmp,
+            EmulatorProcess() as emu,
+        ):
+            work = prepare(Path(tmp), emu, sizes[latency])
+            state = Path(tmp) / "state.db"
+            rates: dict[int, ap.Throughput] = {}
+            for c in (1, 4, TARGET_C):
+                run = partial(rb.run_rollback, work, emu, state, latency_ms=latency, concurrency=c)
+                rates[c] = _median(args, out, run, work.counts, "rollback")
+            base = rates[1].per_s
+            out.append(
+                {
+                    "benchmark": "rollback-ratios",
+                    "latency_ms": latency,
+                    "speedup_vs_sequential": {
+                        str(c): round(r.per_s / base, 2) for c, r in rates.items()
+                    },
+                }
+            )
+            emit(out[-1])
+
+
 def _inventory(args: argparse.Namespace, out: list[dict[str, object]]) -> None:
     out.append(bench_inventory(QUICK_SPEC if args.quick else FULL_SPEC, args.runs))
     emit(out[-1])
@@ -143,6 +175,7 @@ RUNNERS: dict[str, Callable[[argparse.Namespace, list[dict[str, object]]], None]
     "apply": _apply,
     "checkpoint": _checkpoint,
     "memory": _memory,
+    "rollback": _rollback,
 }
 
 
@@ -154,11 +187,14 @@ def summary(records: list[dict[str, object]]) -> str:
         if kind in ("inventory", "plan", "memory"):
             setting = f"{r['users']} users, {r['rights']} rights"
             figure = f"{r['median_wall_s']} s, {r['median_peak_rss_mb']} MB"
-        elif kind == "apply":
+        elif kind in ("apply", "rollback"):
             setting = f"{r['mode']} {r['latency_ms']} ms c={r['concurrency']}"
             figure = (
                 f"{r['objects_per_s']} objects/s ({r['objects']} objects, {r['failed']} failed)"
             )
+        elif kind == "rollback-ratios":
+            setting = f"{r['latency_ms']} ms"
+            figure = f"speedup vs 1 thread {r['speedup_vs_sequential']}"
         elif kind == "apply-ratios":
             setting = f"{r['latency_ms']} ms"
             figure = f"vs baseline {r['tool_vs_baseline']}; vs ceiling {r['tool_vs_ceiling']}"
@@ -183,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="CI size (seconds)")
     parser.add_argument("--runs", type=int, default=None, help="runs per figure (median)")
     parser.add_argument("--apply-users", type=int, default=2000, help="users in the apply workload")
+    parser.add_argument(
+        "--rollback-users", type=int, default=400, help="users in the 10 ms rollback workload"
+    )
     args = parser.parse_args(argv)
     if args.runs is None:
         args.runs = 1 if args.quick else 3

@@ -89,6 +89,10 @@ class EmulatorProcess:
         self._post("/_emulator/reset", {})
         self._post("/_emulator/configure", {"latency_ms": latency_ms})
 
+    def latency(self, latency_ms: float) -> None:
+        """Set the latency added to every ``/a/`` request, keeping the state."""
+        self._post("/_emulator/configure", {"latency_ms": latency_ms})
+
     def state(self) -> dict[str, Any]:
         """The emulator's whole state (``GET /_emulator/state``)."""
         resp = self.http.get(self.url + "/_emulator/state", timeout=120)

@@ -3,7 +3,9 @@
 Nothing else lives here: every subcommand is a function of ``migrate.commands`` that returns
 a result; this module writes data to stdout, logs and progress to stderr, and turns a
 ``MigrateError`` into ``error: ...`` on stderr with the error's exit code. Usage errors exit 2,
-Ctrl-C exits 130.
+Ctrl-C exits 130, SIGTERM 143 (handled like Ctrl-C: requests in flight finish and are
+recorded). Everything written goes through :mod:`migrate.printable` (no control character
+from the legacy data reaches the terminal).
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 from migrate import __version__, commands
 from migrate.config import Config, load_config
 from migrate.errors import MigrateError, PlanError
+from migrate.interrupts import Terminated, sigterm_as_interrupt
 from migrate.logsetup import setup_logging
 from migrate.plan import (
     Plan,
@@ -29,6 +32,7 @@ from migrate.plan import (
     write_plan_file,
     write_plan_json,
 )
+from migrate.printable import PrintableStream, printable
 from migrate.progress import LogProgress, NullProgress, Progress, TqdmProgress
 
 if TYPE_CHECKING:
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
 
 
 class _Parser(argparse.ArgumentParser):
@@ -209,7 +214,7 @@ def main(
     stderr: TextIO | None = None,
 ) -> int:
     """Run the command line and return its exit code (``python -m migrate`` exits with it)."""
-    out = stdout or sys.stdout
+    out = cast(TextIO, PrintableStream(stdout or sys.stdout))
     err = stderr or sys.stderr
     environ = dict(os.environ if env is None else env)
     _Parser.stream = out
@@ -223,11 +228,22 @@ def main(
     setup_logging(
         err, verbosity=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json"
     )
+    with sigterm_as_interrupt() as terminated:
+        code = _run(args, environ, out, err)
+    if terminated[0]:
+        err.write("terminated (SIGTERM)\n")
+        return EXIT_TERMINATED
+    return code
+
+
+def _run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     try:
-        return _dispatch(args, environ, out, err)
+        return _dispatch(args, env, out, err)
     except MigrateError as exc:
-        err.write(f"error: {exc}\n")
+        err.write(f"error: {printable(str(exc))}\n")
         return exc.exit_code
+    except Terminated:
+        return EXIT_TERMINATED  # main says so
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return EXIT_INTERRUPTED

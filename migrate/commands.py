@@ -25,10 +25,10 @@ from migrate.load.run import (
     kill_after,
     resume_for_config,
     rollback_for_config,
-    status_for_config,
     verify_for_config,
 )
-from migrate.load.run import render_status as render_status
+from migrate.load.status import render_status as render_status
+from migrate.load.status import status_for_config
 from migrate.load.verify import VerifyReport
 from migrate.plan import Plan, Stage, plan_for_config
 from migrate.preflight import CheckReport, run_checks
@@ -125,7 +125,7 @@ def rollback(
 
 def verify(config: Config, *, progress: Progress | None = None) -> VerifyReport:
     """Audit Cells against the desired state (read-only)."""
-    return verify_for_config(config, progress=progress)
+    return verify_for_config(config, now=_now, progress=progress)
 
 
 def emulator(

@@ -9,6 +9,7 @@ import json
 import logging
 from typing import TextIO
 
+from migrate.printable import PrintableFilter
 from migrate.redact import RedactingFilter
 
 _CONTEXT_FIELDS = ("run_id", "stage", "item")
@@ -43,6 +44,7 @@ def setup_logging(
         JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s: %(message)s")
     )
     handler.addFilter(RedactingFilter())
+    handler.addFilter(PrintableFilter())  # after redaction: labels from legacy data
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == "cells-migrate"]:
         root.removeHandler(old)

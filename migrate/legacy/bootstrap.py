@@ -23,8 +23,9 @@ from typing import Final
 
 from migrate.config import LegacyConfig
 from migrate.errors import LegacyError, LegacyFormatError
+from migrate.legacy import findings as fnd
 from migrate.legacy.dibi import DatabaseUrl, database_url, url_from_string
-from migrate.legacy.model import LegacyWorkspace
+from migrate.legacy.model import Finding, LegacyWorkspace
 from migrate.legacy.phparray import ConfValue, PhpConfig, Unresolved, evaluate
 from migrate.legacy.statics import static_workspaces
 
@@ -105,6 +106,7 @@ class LegacyInstall:
     version: str | None = None
     path_rewrite: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()  # damage that is a blocker (bootstrap_repositories.php)
 
     def substitutions(self) -> dict[str, str]:
         """Placeholders Pydio replaces in option values (``VarsFilter``, §8.2)."""
@@ -159,6 +161,7 @@ class _Context:
     data: str = ""
     rewrites: tuple[tuple[str, str], ...] = ()
     warnings: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     constants: dict[str, ConfValue] = field(default_factory=dict)
 
     def resolve(self, value: str) -> str:
@@ -184,17 +187,7 @@ def assemble_install(legacy: LegacyConfig, read_text: ReadText) -> LegacyInstall
     if not (plugins.get("CONF_DRIVER") and plugins.get("AUTH_DRIVER")):
         bootstrap = _bootstrap_json(ctx, legacy, read_text)
     drivers = _drivers(ctx, plugins, bootstrap, legacy)
-    repos_text = read_text(Path(ctx.conf) / "bootstrap_repositories.php")
-    statics: tuple[LegacyWorkspace, ...] = ()
-    if repos_text is None:
-        ctx.warnings.append(
-            f"{ctx.conf}/bootstrap_repositories.php not found: no static workspaces (0, 1, …); "
-            "rights on them will be reported as dangling"
-        )
-    else:
-        repos = _php(ctx, repos_text, "bootstrap_repositories.php").variable("REPOSITORIES")
-        statics, problems = static_workspaces(repos)
-        ctx.warnings.extend(problems)
+    statics = _static_workspaces(ctx, read_text)
     version = read_text(Path(ctx.conf) / "VERSION")
     for warning in ctx.warnings:
         log.info("legacy configuration: %s", warning)
@@ -206,6 +199,7 @@ def assemble_install(legacy: LegacyConfig, read_text: ReadText) -> LegacyInstall
         version=version.split("__", 1)[0].strip() or None if version else None,
         path_rewrite=ctx.rewrites,
         warnings=tuple(ctx.warnings),
+        findings=tuple(ctx.findings),
         drivers_from=drivers.drivers_from,
         conf=drivers.conf,
         auth=drivers.auth,
@@ -220,6 +214,24 @@ def assemble_install(legacy: LegacyConfig, read_text: ReadText) -> LegacyInstall
 # repositories loader `if ($plugins !== false) …`): reporting it on every run would hide the
 # warnings that matter, so these go to the debug log only.
 _ROUTINE: Final = ("statement not evaluated", "if condition not known")
+
+
+def _static_workspaces(ctx: _Context, read_text: ReadText) -> tuple[LegacyWorkspace, ...]:
+    """``conf/bootstrap_repositories.php``: every Pydio install has it (the static
+    workspaces 0, 1, … and their rights live there); missing or without a ``$REPOSITORIES``
+    array, it is a blocker (issue 12 point 5)."""
+    path = f"{ctx.conf}/bootstrap_repositories.php"
+    repos_text = read_text(Path(path))
+    if repos_text is None:
+        ctx.findings.append(fnd.workspace_store(path, "is missing"))
+        return ()
+    repos = _php(ctx, repos_text, "bootstrap_repositories.php").variable("REPOSITORIES")
+    if not isinstance(repos, dict):
+        ctx.findings.append(fnd.workspace_store(path, "defines no $REPOSITORIES array"))
+        return ()
+    statics, problems = static_workspaces(repos)
+    ctx.warnings.extend(problems)
+    return statics
 
 
 def _php(ctx: _Context, text: str, name: str) -> PhpConfig:

@@ -42,6 +42,27 @@ def check_all(
     yield from check_roles(role_list, known_workspaces, logins, groups)
     yield from check_user_links(users, {r.role_id for r in role_list}, known_workspaces)
     yield from check_workspaces(workspaces)
+    yield from check_paths(groups, workspaces)
+
+
+def _dotted(path: str) -> bool:
+    return any(part in ("..", ".") for part in path.split("/"))
+
+
+def check_paths(
+    groups: Mapping[str, LegacyGroup], workspaces: Iterable[LegacyWorkspace]
+) -> Iterator[Finding]:
+    """``..`` (or ``.``) in a group path or ``..`` in a workspace folder: Pydio stored them
+    as written, but read as paths they name another group or a folder anywhere (a blocker,
+    issue 12 point 5)."""
+    for group_path in sorted(groups):
+        if _dotted(group_path):
+            yield fnd.unsafe_group_path(group_path)
+    for ws in workspaces:
+        option = ws.option("PATH")
+        for folder in dict.fromkeys((ws.path, option if isinstance(option, str) else None)):
+            if folder and ".." in folder.replace("\\", "/").split("/"):
+                yield fnd.unsafe_folder(ws.workspace_id, folder)
 
 
 def check_login_clashes(users: Iterable[LegacyUser]) -> Iterator[Finding]:

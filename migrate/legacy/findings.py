@@ -8,11 +8,17 @@ code                   severity  kind       meaning
 =====================  ========  =========  ==============================================
 invalid-login          blocker   user       ``/``, control characters or empty: Cells refuses
 login-clash            blocker   user       logins equal once lower-cased
+corrupt-role           blocker   role       ``serial_role`` (or roles.ser) cannot be decoded: it
+                                            may hold a deny, skipping it could widen access
+workspace-store        blocker   workspace  ``ajxp_repo`` absent, ``repo.ser`` unreadable or
+                                            ``bootstrap_repositories.php`` missing/unreadable
+unsafe-path            blocker   group/ws   ``..`` in a group path or a workspace folder
+invalid-utf8           blocker   any        a key, path, right or password column is not UTF-8
+                                            (a label column: warning); names table/column/row
 unsafe-login           warning   user       space or other URL-unsafe characters
 no-password            warning   user       no ``ajxp_users`` row (external auth, LDAP)
 unknown-hash           warning   user       stored password neither PBKDF2 nor MD5
 dangling-role          warning   user       attached to a role that does not exist
-corrupt-role           warning   role       ``serial_role`` cannot be decoded
 bad-role-value         warning   role       an invalid ACL value or an unreadable mask
 orphan-role            warning   role       personal/group role of a user/group that is gone
 dangling-right         warning   acl        right on a workspace that does not exist
@@ -50,14 +56,86 @@ def _f(sev: Severity, kind: FindingKind, key: str, code: str, message: str) -> F
 
 
 def corrupt_role(role_id: str, reason: str) -> Finding:
-    """The ``serial_role`` value cannot be decoded."""
+    """The ``serial_role`` value (or the whole roles file) cannot be decoded: a blocker,
+    because the role may hold a deny that skipping it would lift (issue 12 point 5)."""
     return _f(
-        Severity.WARNING,
+        Severity.BLOCKER,
         FindingKind.ROLE,
         role_id,
         "corrupt-role",
-        f"role {role_id} cannot be decoded ({reason}); it is skipped with all its rights. "
-        "Re-save it in the Pydio admin console or delete the ajxp_roles row, then re-run.",
+        f"role {role_id} cannot be decoded ({reason}): it may hold a deny, so migrating "
+        "without it could give its users more access than Pydio does. Re-save it in the "
+        "Pydio admin console (or restore it from a backup, or delete it if nobody uses it), "
+        "then re-run; --force migrates without it.",
+    )
+
+
+def workspace_store(where: str, problem: str) -> Finding:
+    """Where the legacy workspaces are stored is missing or unreadable: without it users
+    would be migrated without any workspace (issue 12 point 5)."""
+    return _f(
+        Severity.BLOCKER,
+        FindingKind.WORKSPACE,
+        where,
+        "workspace-store",
+        f"the workspace store {where} {problem}: no workspace, and no right on one, can be "
+        "read from it. Restore it from a backup of the Pydio install, then re-run; --force "
+        "migrates the users without those workspaces.",
+    )
+
+
+def unsafe_group_path(path: str) -> Finding:
+    """A group path with a ``..`` or ``.`` segment (issue 12 point 5)."""
+    return _f(
+        Severity.BLOCKER,
+        FindingKind.GROUP,
+        path,
+        "unsafe-path",
+        f"group path {path} holds a '..' or '.' segment: read as a path it names another "
+        "group, whose rights its users would get. Move its users to a group with a plain "
+        "name in Pydio, then re-run; --force migrates it with the segment kept as a name.",
+    )
+
+
+def unsafe_folder(workspace_id: str, path: str) -> Finding:
+    """A workspace folder with a ``..`` segment (issue 12 point 5)."""
+    return _f(
+        Severity.BLOCKER,
+        FindingKind.WORKSPACE,
+        workspace_id,
+        "unsafe-path",
+        f"workspace {workspace_id}: its folder {path} holds '..', so it can resolve outside "
+        "the data tree. Set the workspace's PATH to the real folder in Pydio (or a "
+        "mappings/ override), then re-run; --force migrates it on the resolved folder.",
+    )
+
+
+# Columns whose text only labels an object: bad bytes there are a warning, not a blocker.
+LABEL_COLUMNS = frozenset({"grouplabel", "display", "team_label"})
+SECRET_COLUMNS = frozenset({"password"})
+
+
+def invalid_utf8_column(
+    kind: FindingKind, table: str, column: str, row_key: str, shown: str
+) -> Finding:
+    """A text column holds bytes that are not UTF-8 (read as U+FFFD): named by table, column
+    and row key, the value escaped (never a password). A blocker unless the column is a
+    mere label: with U+FFFD a login, path or right would name something else."""
+    label = column in LABEL_COLUMNS
+    value = "(hidden)" if column in SECRET_COLUMNS else shown
+    consequence = (
+        "it is shown with '\ufffd'"
+        if label
+        else "read as '\ufffd' it would name another object or right"
+    )
+    return _f(
+        Severity.WARNING if label else Severity.BLOCKER,
+        kind,
+        row_key,
+        "invalid-utf8",
+        f"{table}.{column} of row {row_key} holds bytes that are not UTF-8 ({value}): "
+        f"{consequence}. Correct the value in the legacy database, then re-run"
+        + ("." if label else "; --force migrates it as read."),
     )
 
 

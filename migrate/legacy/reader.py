@@ -8,6 +8,7 @@ Pydio 6.4) from what the install's own configuration says (legacy-model.md §1.5
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from migrate.config import LegacyConfig
 from migrate.errors import LegacyError
@@ -31,13 +32,21 @@ def read_install(legacy: LegacyConfig, *, progress: Progress | None = None) -> I
         log.warning("legacy configuration: %s", warning)
     conf_kind = install.conf.kind
     if conf_kind == "sql":
-        return _read_sql(install, progress)
+        return _with_install_findings(_read_sql(install, progress), install)
     if conf_kind == "serial":
-        return read_inventory_serial(install, progress=progress)
+        return _with_install_findings(read_inventory_serial(install, progress=progress), install)
     raise LegacyError(
         f"the conf driver {install.conf.plugin!r} (from {install.drivers_from}) cannot be read; "
         "cells-migrate reads conf.sql and conf.serial installs"
     )
+
+
+def _with_install_findings(inventory: Inventory, install: LegacyInstall) -> Inventory:
+    """The inventory with what the install's own files showed (a missing
+    ``bootstrap_repositories.php``), blockers first like every other finding."""
+    if not install.findings:
+        return inventory
+    return replace(inventory, findings=(*install.findings, *inventory.findings))
 
 
 def _read_sql(install: LegacyInstall, progress: Progress | None) -> Inventory:

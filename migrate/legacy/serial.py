@@ -255,9 +255,7 @@ def _roles(
     try:
         entries = loads_entries(raw)
     except LegacyFormatError as exc:
-        reader.findings.append(
-            fnd.corrupt_value(FindingKind.ROLE, "roles.ser", "the roles file", str(exc))
-        )
+        reader.findings.append(fnd.corrupt_role("roles.ser", f"the roles file: {exc}"))
         return
     prefix = USER_ROLE_PREFIX.encode()
     for key, value_raw in entries:
@@ -331,9 +329,25 @@ def _era(roles_raw: bytes | None, users: dict[bytes, _UserDir]) -> Era:
 def _repositories(reader: _Reader) -> list[LegacyWorkspace]:
     """``repo.ser`` ``{uuid: Repository}`` with slugs from the object or ``aliases.ser``."""
     files = reader.files
-    raw = reader.read(files.repositories_file, kind=FindingKind.WORKSPACE, key="repo.ser")
-    value = _decode(reader, raw, kind=FindingKind.WORKSPACE, key="repo.ser", what="the file")
+    path = Path(files.repositories_file)
+    try:
+        raw: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        raw = None  # no DB workspace was ever created: Pydio writes it with the first one
+    except OSError as exc:
+        reader.findings.append(
+            fnd.workspace_store(str(path), f"cannot be read ({exc.strerror or exc})")
+        )
+        return []
+    if raw is None:
+        return []
+    try:
+        value = loads(raw)
+    except LegacyFormatError as exc:
+        reader.findings.append(fnd.workspace_store(str(path), f"cannot be decoded ({exc})"))
+        return []
     if not isinstance(value, PhpArray):
+        reader.findings.append(fnd.workspace_store(str(path), "holds no list of workspaces"))
         return []
     aliases_raw = reader.read(files.aliases_file, kind=FindingKind.WORKSPACE, key="aliases.ser")
     aliases = _decode(

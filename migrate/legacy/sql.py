@@ -27,6 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from migrate.errors import LegacyError, LegacyFormatError
+from migrate.legacy import findings as fnd
+from migrate.legacy import sqltext
 from migrate.legacy.inventory import InventoryBuilder
 from migrate.legacy.model import Era, Inventory, LegacySource, LegacyWorkspace
 from migrate.legacy.workspaces import WorkspaceRow
@@ -131,20 +133,18 @@ def read_inventory_sql(
     reported as dangling. Raises ``LegacyError`` when the database cannot be read and
     ``LegacyFormatError`` when it holds no conf.sql tables.
     """
-    engine = _engine(url)
-    auth_engine = _engine(auth_url) if auth_url else engine
     try:
-        with _translated(url), engine.connect() as conn:
-            schema = inspect_schema(conn)
-            builder = InventoryBuilder(_source(conn, schema, url), static_workspaces)
-            _read_conf(conn, schema, builder, progress, batch_size)
-        with _translated(auth_url or url), auth_engine.connect() as conn:
-            auth_schema = schema if auth_engine is engine else inspect_schema(conn)
-            _read_auth_users(conn, auth_schema, builder, progress, batch_size)
-    finally:
-        engine.dispose()
-        if auth_engine is not engine:
-            auth_engine.dispose()
+        builder = _read(url, auth_url, static_workspaces, progress, batch_size, lenient=False)
+    except sqltext.Undecodable as exc:
+        # bytes that are not UTF-8 in a TEXT column: read again, naming each such value
+        log.info("table %s holds text that is not UTF-8: reading again to name it", exc.table)
+        if not url.startswith("sqlite"):
+            raise LegacyError(
+                f"table {exc.table} of the legacy database {hide_password(url)} holds text "
+                "that is not valid UTF-8 in the connection's encoding: check the database's "
+                "character set and correct the row"
+            ) from exc
+        builder = _read(url, auth_url, static_workspaces, progress, batch_size, lenient=True)
     inventory = builder.build()
     log.info(
         "legacy %s database (%s era): %s, %d finding(s)",
@@ -156,7 +156,37 @@ def read_inventory_sql(
     return inventory
 
 
-def _engine(url: str) -> Engine:
+def _read(
+    url: str,
+    auth_url: str | None,
+    static_workspaces: Iterable[LegacyWorkspace],
+    progress: Progress | None,
+    batch_size: int,
+    *,
+    lenient: bool,
+) -> InventoryBuilder:
+    engine = _engine(url, lenient=lenient)
+    auth_engine = _engine(auth_url, lenient=lenient) if auth_url else engine
+    try:
+        with _translated(url), engine.connect() as conn:
+            schema = inspect_schema(conn)
+            builder = InventoryBuilder(_source(conn, schema, url), static_workspaces)
+            if lenient:
+                sqltext.attach(conn, builder.findings)
+            _read_conf(conn, schema, builder, progress, batch_size)
+        with _translated(auth_url or url), auth_engine.connect() as conn:
+            if lenient:
+                sqltext.attach(conn, builder.findings)
+            auth_schema = schema if auth_engine is engine else inspect_schema(conn)
+            _read_auth_users(conn, auth_schema, builder, progress, batch_size)
+    finally:
+        engine.dispose()
+        if auth_engine is not engine:
+            auth_engine.dispose()
+    return builder
+
+
+def _engine(url: str, *, lenient: bool = False) -> Engine:
     try:
         engine = sa.create_engine(url)
     except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
@@ -172,6 +202,8 @@ def _engine(url: str) -> Engine:
             f"the legacy SQLite database {database} does not exist: check "
             "legacy.database_url or the sqlite3_database of bootstrap.json"
         )
+    if lenient and engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", sqltext.lenient_sqlite)
     return engine
 
 
@@ -241,10 +273,16 @@ def _source(conn: Connection, schema: SchemaInfo, url: str) -> LegacySource:
     )
 
 
-def _stream(conn: Connection, query: sa.Select[Any], batch: int) -> Iterator[sa.RowMapping]:
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
-    for row in result:
-        yield row._mapping
+def _stream(conn: Connection, query: sa.Select[Any], batch: int) -> Iterator[Mapping[Any, Any]]:
+    table = str(getattr(query.get_final_froms()[0], "name", "")).lower()
+    try:
+        result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+        for row in result:
+            yield sqltext.checked(conn, table, row._mapping)
+    except (sa.exc.OperationalError, sa.exc.DataError, UnicodeDecodeError) as exc:
+        if sqltext.is_undecodable(exc):
+            raise sqltext.Undecodable(table) from exc
+        raise
 
 
 def _phase(progress: Progress | None, label: str) -> None:
@@ -359,6 +397,8 @@ def _read_workspaces(
     conn: Connection, schema: SchemaInfo, builder: InventoryBuilder, batch: int
 ) -> None:
     if not schema.has("ajxp_repo"):
+        # every conf.sql schema since 4.2 creates it: its absence is damage (issue 12)
+        builder.findings.append(fnd.workspace_store("ajxp_repo", "is missing from the database"))
         return
     rows: dict[str, WorkspaceRow] = {}
     for row in _stream(conn, schema.select("ajxp_repo", *REPO_COLUMNS), batch):

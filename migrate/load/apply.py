@@ -5,9 +5,13 @@ safe to re-send after a lost answer (retries live there only, STYLE.md 3 "stacke
 Bodies come from :mod:`migrate.cells.codec`, the same functions ``plan`` compares with.
 
 Images: what a write returns (``after``) and what an update replaces (``before``) are kept
-as plain JSON in the checkpoint DB for rollback. They never hold a secret: datasource API
-keys and secrets are left out (they could not be read back anyway, cells-api.md §1.2), and
-users are stored without a password.
+as plain JSON in the checkpoint DB for rollback; an object found already in Cells when a
+resume re-checks it is read back (:meth:`Applier.current`) so that its item carries the
+same image (issue 12 point 1). :func:`read_image` is the one reader of an object's image,
+for apply and rollback alike. Images never hold a secret: datasource API keys and secrets
+are left out (they could not be read back anyway, cells-api.md §1.2), and users are stored
+without a password. Passwords are not set here but by
+:class:`~migrate.load.password_steps.PasswordSteps`, as a step recorded of its own.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from migrate.cells import codec
 from migrate.cells.client import CellsClient
 from migrate.cells.models import ACL, Group, Role, User, Workspace
 from migrate.cells.storage import DataSource
-from migrate.errors import CellsError, MigrateError
+from migrate.errors import CellsError
 from migrate.load.checkpoint_schema import JsonValue
 from migrate.load.datasources import write_datasource
 from migrate.load.readiness import DatasourceWaiter
@@ -39,9 +43,6 @@ from migrate.plan.targets import DesiredObject
 from migrate.secret import Secret
 
 Image = dict[str, JsonValue]
-PasswordWriter = Callable[[DesiredUser, str], None]
-"""Called after a user was created with ``(desired user, Cells Uuid)``: the ``keep-hash``
-strategy writes the legacy hash into Cells' user table there (DESIGN.md "Passwords")."""
 
 UNKNOWN_ROLE = "?"
 _SECRET_KEYS = ("ApiKey", "ApiSecret")
@@ -141,6 +142,39 @@ def user_image(user: User) -> Image:
     return dict(replace(user, password=None).to_json())
 
 
+def acl_of(cells_id: str) -> ACL:
+    """The ACL an item's ``cells_id`` (``role|workspace|node|action``) names, no value."""
+    role, workspace, node, action = ([*cells_id.split("|"), "", "", "", ""])[:4]
+    return ACL(action=action, role_id=role, workspace_id=workspace, node_id=node)
+
+
+def read_image(client: CellsClient, kind: Kind, key: str, cells_id: str) -> Image | None:
+    """The image of one object as Cells holds it now, or ``None`` when it is not there.
+
+    ``key`` is the plan's natural key (datasource name, group path, login …) and
+    ``cells_id`` the id the checkpoint recorded (role Uuid, workspace Uuid, the ACL's
+    ``role|workspace|node|action``). Raises ``CellsError``.
+    """
+    if kind is Kind.DATASOURCE:
+        ds = client.get_datasource(key)
+        return None if ds is None else datasource_image(ds)
+    if kind is Kind.GROUP:
+        parent = key.rstrip("/").rsplit("/", 1)[0] or "/"
+        found = [g for g in client.search_groups(parent) if g.path == key]
+        return group_image(found[0]) if found else None
+    if kind is Kind.ROLE:
+        role = client.get_role(cells_id or key)
+        return None if role is None else dict(role.to_json())
+    if kind is Kind.USER:
+        user = client.get_user(key)
+        return None if user is None else user_image(user)
+    if kind is Kind.WORKSPACE:
+        found_ws = client.search_workspaces(uuid=cells_id) if cells_id else []
+        return dict(found_ws[0].to_json()) if found_ws else None
+    acl = client.find_acl(acl_of(cells_id))
+    return None if acl is None else acl_image(acl)
+
+
 # ---------------------------------------------------------------- ACL ids
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AclTarget:
@@ -187,14 +221,12 @@ class Applier:
         client: CellsClient,
         refs: Refs,
         *,
-        password_writer: PasswordWriter | None = None,
         new_password: Callable[[], str] = lambda: secrets.token_urlsafe(24),
         waiter: DatasourceWaiter | None = None,
     ) -> None:
         self.client = client
         self.refs = refs
         self.waiter = waiter  # a created datasource is confirmed served with it
-        self.password_writer = password_writer
         self.new_password = new_password
 
     def write(self, action: Action, obj: DesiredObject) -> Written:
@@ -223,23 +255,13 @@ class Applier:
     def _user(self, action: Action, user: DesiredUser) -> Written:
         uuid = action.cells_id or user.uuid
         body = codec.user_body(user, uuid=uuid)
-        create = action.action is ActionType.CREATE
-        if create:
+        if action.action is ActionType.CREATE:
             # reset / random: a password nobody knows until the admin resets or hands it out;
-            # keep-hash: the same until the hook writes the legacy hash, so a failed write
-            # leaves a locked-out user, never an empty password (DESIGN.md "Passwords"). An
-            # adopted user keeps its own (never sent).
+            # keep-hash: the same until the password step writes the legacy hash, so a failed
+            # or interrupted step leaves a locked-out user, never an empty password
+            # (DESIGN.md "Passwords"). An adopted user keeps its own (never sent).
             body = replace(body, password=Secret(self.new_password()))
         written = self.client.put_user(body)
-        if create and self.password_writer is not None:
-            try:
-                self.password_writer(user, written.uuid)
-            except MigrateError:
-                # The password is part of the create: undo it, so that resume creates the
-                # user again and sets the password then (a user left behind plans as a noop
-                # and would keep a password nobody knows).
-                self.client.delete_user(user.login)
-                raise
         return Written(cells_id=written.uuid, after=user_image(written))
 
     def _workspace(self, action: Action, ws: DesiredWorkspace) -> Written:
@@ -268,25 +290,37 @@ class Applier:
         cells_id = "|".join((body.role_id, body.workspace_id, body.node_id, body.action))
         return Written(cells_id=cells_id, after=acl_image(written if written.action else body))
 
-    # ---------------------------------------------------------------- before images
+    # ---------------------------------------------------------------- images read back
+    def current(self, action: Action, obj: DesiredObject) -> Written | None:
+        """The object as Cells holds it now, with its id (``None`` when it is not there):
+        the image of an item found already written when a resume re-checks it, or of an
+        adoption that changes nothing. Raises ``CellsError``."""
+        cells_id = action.cells_id
+        if isinstance(obj, DesiredWorkspace):
+            cells_id = cells_id or obj.uuid
+        if isinstance(obj, DesiredAcl):
+            target = resolve_acl(action, obj, self.refs)
+            cells_id = "|".join(
+                (target.role_id, target.workspace_id, target.node_id, target.action)
+            )
+        image = read_image(self.client, action.kind, action.key, cells_id)
+        if image is None:
+            return None
+        if isinstance(obj, DesiredGroup):
+            cells_id = str(image.get("Uuid") or "")
+            self.refs.add_group(obj.path, cells_id)
+        elif action.kind in (Kind.USER, Kind.ROLE, Kind.WORKSPACE):
+            cells_id = str(image.get("Uuid") or cells_id)
+        return Written(cells_id=cells_id or action.key, after=image)
+
     def before(self, action: Action, obj: DesiredObject) -> Image | None:
         """The live object an update will replace (rollback's image); ``None`` when Cells
         has no such object any more (the update then creates it)."""
-        if action.kind is Kind.DATASOURCE:
-            ds = self.client.get_datasource(action.key)
-            return None if ds is None else datasource_image(ds)
-        if action.kind is Kind.GROUP and isinstance(obj, DesiredGroup):
-            found = [g for g in self.client.search_groups(obj.parent_path) if g.path == obj.path]
-            return group_image(found[0]) if found else None
-        if action.kind is Kind.ROLE:
-            role = self.client.get_role(action.cells_id or action.key)
-            return None if role is None else dict(role.to_json())
-        if action.kind is Kind.USER:
-            user = self.client.get_user(action.key)
-            return None if user is None else user_image(user)
-        if action.kind is Kind.WORKSPACE and isinstance(obj, DesiredWorkspace):
-            found_ws = self.client.search_workspaces(uuid=action.cells_id or obj.uuid)
-            return dict(found_ws[0].to_json()) if found_ws else None
+        if not isinstance(obj, DesiredAcl):
+            cells_id = action.cells_id
+            if isinstance(obj, DesiredWorkspace):
+                cells_id = cells_id or obj.uuid
+            return read_image(self.client, action.kind, action.key, cells_id)
         if isinstance(obj, DesiredAcl):
             target = resolve_acl(action, obj, self.refs)
             old = next((c.old for c in action.changes if c.field == "value"), None)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
 from types import TracebackType
 
@@ -40,9 +41,11 @@ import sqlalchemy as sa
 from migrate.errors import CheckpointError, RunLockedError
 from migrate.load import checkpoint_queries as queries
 from migrate.load import lock
+from migrate.load.checkpoint_identity import StateIdentity
 from migrate.load.checkpoint_records import (
     STATUS_SCHEMA,
     ItemRecord,
+    PasswordStepLeft,
     PlannedItem,
     RunInfo,
     run_info,
@@ -85,6 +88,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PAGE = 1000  # rows per INSERT batch
+SHOWN_STEPS = 1000  # password steps listed in the status document
 ROLLBACK_COMMAND = queries.ROLLBACK_COMMAND
 _RESUMABLE = (ItemStatus.PENDING, ItemStatus.FAILED, ItemStatus.SKIPPED)
 
@@ -99,11 +103,13 @@ class CheckpointDB:
         *,
         now: Now,
         is_alive: Callable[[int], bool] = pid_alive,
+        identity: StateIdentity | None = None,
     ) -> None:
         self._engine = engine
         self._boundary = boundary
         self._now = now
         self._is_alive = is_alive
+        self._identity = identity or StateIdentity(shown_url=boundary.shown_url, instance=None)
 
     @classmethod
     def open(
@@ -130,10 +136,11 @@ class CheckpointDB:
         try:
             with boundary.guard("open the schema"):
                 ensure_schema(engine, create=create)
+                identity = StateIdentity.read(engine, shown_url=boundary.shown_url, path=path)
         except CheckpointError:
             engine.dispose()
             raise
-        return cls(engine, boundary, now=now, is_alive=is_alive)
+        return cls(engine, boundary, now=now, is_alive=is_alive, identity=identity)
 
     @property
     def shown_url(self) -> str:
@@ -143,6 +150,15 @@ class CheckpointDB:
     def close(self) -> None:
         """Release the connections."""
         self._engine.dispose()
+
+    @contextmanager
+    def _write(self, action: str) -> Iterator[sa.Connection]:
+        """A write transaction on the database this object opened (never on a state DB
+        deleted or replaced since: :mod:`migrate.load.checkpoint_identity`)."""
+        self._identity.check_file()
+        with self._boundary.guard(action), write_tx(self._engine) as conn:
+            self._identity.check(conn)
+            yield conn
 
     def __enter__(self) -> CheckpointDB:
         return self
@@ -233,7 +249,7 @@ class CheckpointDB:
 
         Flush or close the run's writer first. Use ``interrupted`` after Ctrl-C.
         """
-        with self._boundary.guard(f"finish run {run_id}"), write_tx(self._engine) as conn:
+        with self._write(f"finish run {run_id}") as conn:
             conn.execute(
                 sa.update(runs)
                 .where(runs.c.id == run_id)
@@ -249,12 +265,12 @@ class CheckpointDB:
 
     def set_run_status(self, run_id: int, status: RunStatus) -> None:
         """Change a run's status only (rollback marks the runs it undid ``rolled_back``)."""
-        with self._boundary.guard(f"update run {run_id}"), write_tx(self._engine) as conn:
+        with self._write(f"update run {run_id}") as conn:
             conn.execute(sa.update(runs).where(runs.c.id == run_id).values(status=status.value))
 
     def heartbeat(self, run_id: int, *, holder: LockHolder) -> None:
         """Refresh the lock's heartbeat; raises :class:`RunLockedError` if it was taken away."""
-        with self._boundary.guard("refresh the lock"), write_tx(self._engine) as conn:
+        with self._write("refresh the lock") as conn:
             ours = lock.beat(conn, run_id=run_id, me=holder, now=self._now())
         if not ours:
             raise RunLockedError(f"run {run_id} no longer holds the lock of {self.shown_url}")
@@ -270,7 +286,7 @@ class CheckpointDB:
         Meant for a holder on another host that is known to be dead; its run is marked
         ``interrupted`` so it can be resumed. A live holder notices at its next flush.
         """
-        with self._boundary.guard("force-unlock"), write_tx(self._engine) as conn:
+        with self._write("force-unlock") as conn:
             state = lock.read_lock(conn)
             if not state.free and lock.clear(conn, expected=state):
                 lock.mark_interrupted(conn, state, now=self._now(), why="removed by force")
@@ -286,7 +302,7 @@ class CheckpointDB:
         """
         stamp = to_db_time(self._now())
         ids: list[int] = []
-        with self._boundary.guard(f"record run {run_id}'s items"), write_tx(self._engine) as conn:
+        with self._write(f"record run {run_id}'s items") as conn:
             start = conn.execute(
                 sa.select(sa.func.coalesce(sa.func.max(items.c.position), -1)).where(
                     items.c.run_id == run_id
@@ -314,7 +330,7 @@ class CheckpointDB:
     def save_before(self, item_id: int, image: Mapping[str, JsonValue]) -> None:
         """Store the rollback image of an item at once (not batched): call it before the
         update is sent, so a crash can never leave an update without its image."""
-        with self._boundary.guard("save a rollback image"), write_tx(self._engine) as conn:
+        with self._write("save a rollback image") as conn:
             conn.execute(
                 sa.update(items)
                 .where(items.c.id == item_id)
@@ -338,6 +354,7 @@ class CheckpointDB:
             run_id=run_id,
             holder=holder,
             now=self._now,
+            identity=self._identity,
             next_seq=int(top or 0) + 1,
             batch_size=batch_size,
             interval=interval,
@@ -401,13 +418,21 @@ class CheckpointDB:
         """The ``cells-migrate/status/1`` document of DESIGN.md (runs newest first).
 
         Each run has ``counts`` (done, failed, pending, skipped, rolled_back) and, added to
-        the contract, ``fingerprint`` and per-stage ``stages`` counts.
+        the contract, ``fingerprint``, per-stage ``stages`` counts and ``passwords`` (the
+        password steps of the users it created, by state); ``passwords_not_set`` lists
+        (up to 1,000) the users whose newest password step is not done.
         """
         counts = self.item_counts()
+        passwords = queries.count_passwords(self._engine, self._boundary)
         entries: list[JsonValue] = [
-            status_entry(run, counts.get(run.id, {})) for run in self.runs()
+            status_entry(run, counts.get(run.id, {}), passwords.get(run.id)) for run in self.runs()
         ]
-        return {"schema": STATUS_SCHEMA, "runs": entries}
+        left: list[JsonValue] = [s.to_json() for s in self.password_steps_left()[:SHOWN_STEPS]]
+        return {"schema": STATUS_SCHEMA, "runs": entries, "passwords_not_set": left}
+
+    def password_steps_left(self) -> list[PasswordStepLeft]:
+        """Users whose newest password step is pending or failed (``status``, ``verify``)."""
+        return queries.password_steps_left(self._engine, self._boundary)
 
     def last_changing_run(self) -> RunInfo | None:
         """The newest run (not a rollback) with a ``done`` item that changed Cells.

@@ -11,8 +11,16 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
-from migrate.load.checkpoint_records import ItemRecord, item_record
-from migrate.load.checkpoint_schema import CHANGING_ACTIONS, Boundary, ItemStatus, items, runs
+from migrate.load.checkpoint_records import ItemRecord, PasswordStepLeft, item_record
+from migrate.load.checkpoint_schema import (
+    CHANGING_ACTIONS,
+    Boundary,
+    ItemStatus,
+    PasswordState,
+    RunStatus,
+    items,
+    runs,
+)
 
 PAGE = 1000  # rows per keyset page
 ROLLBACK_COMMAND = "rollback"  # runs recorded by `rollback`: never a rollback target
@@ -68,3 +76,49 @@ def last_changing_run_id(engine: sa.Engine, boundary: Boundary) -> int | None:
     with boundary.guard("find the last run"), engine.connect() as conn:
         found = conn.execute(query).scalar()
     return None if found is None else int(found)
+
+
+_NOT_UNDONE = (ItemStatus.DONE.value, ItemStatus.PENDING.value, ItemStatus.FAILED.value)
+
+
+def count_passwords(engine: sa.Engine, boundary: Boundary) -> dict[int, dict[str, int]]:
+    """Password steps per run and state (items neither skipped nor rolled back)."""
+    query = (
+        sa.select(items.c.run_id, items.c.password_state, sa.func.count().label("n"))
+        .where(items.c.password_state.is_not(None), items.c.status.in_(_NOT_UNDONE))
+        .group_by(items.c.run_id, items.c.password_state)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    with boundary.guard("count password steps"), engine.connect() as conn:
+        for row in conn.execute(query):
+            counts.setdefault(int(row.run_id), {})[row.password_state] = int(row.n)
+    return counts
+
+
+def password_steps_left(engine: sa.Engine, boundary: Boundary) -> list[PasswordStepLeft]:
+    """Each login's newest password step when it is not done (pending or failed), sorted.
+
+    Rolled-back runs and items do not count; a later run that set the password hides an
+    earlier run's unfinished step. Streams the rows (one per created user).
+    """
+    query = (
+        sa.select(items.c.natural_key, items.c.run_id, items.c.status, items.c.password_state)
+        .join(runs, runs.c.id == items.c.run_id)
+        .where(
+            items.c.password_state.is_not(None),
+            items.c.status.in_(_NOT_UNDONE),
+            runs.c.status != RunStatus.ROLLED_BACK.value,
+        )
+        .order_by(items.c.id)
+    )
+    newest: dict[str, PasswordStepLeft] = {}
+    with boundary.guard("read password steps"), engine.connect() as conn:
+        for row in conn.execution_options(yield_per=PAGE).execute(query):
+            newest[row.natural_key] = PasswordStepLeft(
+                login=row.natural_key,
+                run_id=int(row.run_id),
+                state=PasswordState(row.password_state),
+                user_confirmed=row.status == ItemStatus.DONE.value,
+            )
+    left = (PasswordState.PENDING, PasswordState.FAILED)
+    return sorted((s for s in newest.values() if s.state in left), key=lambda s: s.login)

@@ -19,6 +19,7 @@ from migrate.load.checkpoint_schema import (
     ItemStatus,
     JsonObject,
     JsonValue,
+    PasswordState,
     RunStatus,
     dump_json,
     from_db_time,
@@ -51,7 +52,8 @@ class PlannedItem:
 
     ``key`` is the natural key (``alice``, ``group:/sales``…); ``cells_id`` the id when known
     at plan time (deterministic ids); ``before`` the rollback image when the plan already
-    read the object (an update).
+    read the object (an update); ``wave`` the dependency order inside the stage;
+    ``password`` marks a user create whose password step is recorded (``pending`` at once).
     """
 
     stage: str
@@ -60,6 +62,8 @@ class PlannedItem:
     action: ItemAction
     cells_id: str | None = None
     before: Mapping[str, JsonValue] | None = None
+    wave: int = 0
+    password: bool = False
 
     def row(self, *, run_id: int, position: int, stamp: datetime) -> dict[str, object]:
         """The ``items`` row values (internal to the checkpoint modules)."""
@@ -78,6 +82,8 @@ class PlannedItem:
             "after_image": None,
             "updated_at": stamp,
             "seq": None,
+            "wave": self.wave,
+            "password_state": PasswordState.PENDING.value if self.password else None,
         }
 
 
@@ -86,7 +92,8 @@ class ItemRecord:
     """One item as recorded: what was planned and what happened to it.
 
     ``seq`` orders ``done`` items by confirmation (rollback walks it backwards); ``error``
-    is the last error or skip reason (redacted by the caller, at most 300 characters).
+    is the last error or skip reason (redacted by the caller, at most 300 characters);
+    ``password`` the state of a created user's password step (``None``: no such step).
     """
 
     id: int
@@ -104,6 +111,23 @@ class ItemRecord:
     after: JsonObject | None
     updated_at: datetime
     seq: int | None
+    wave: int = 0
+    password: PasswordState | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordStepLeft:
+    """A created user whose password step is not done: ``user_confirmed`` when its create
+    was confirmed (else the user may or may not be in Cells: a crash came in between)."""
+
+    login: str
+    run_id: int
+    state: PasswordState
+    user_confirmed: bool
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """``{"login", "run", "state"}`` (status and verify documents)."""
+        return {"login": self.login, "run": self.run_id, "state": self.state.value}
 
 
 def _required_time(value: datetime | None) -> datetime:
@@ -147,6 +171,8 @@ def item_record(row: sa.Row[Any]) -> ItemRecord:
         after=load_json(row.after_image),
         updated_at=_required_time(row.updated_at),
         seq=None if row.seq is None else int(row.seq),
+        wave=int(row.wave or 0),
+        password=None if row.password_state is None else PasswordState(row.password_state),
     )
 
 
@@ -154,8 +180,13 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def status_entry(run: RunInfo, stages: Mapping[str, Mapping[str, int]]) -> JsonValue:
-    """One run of the ``cells-migrate/status/1`` document, with totals and per-stage counts."""
+def status_entry(
+    run: RunInfo,
+    stages: Mapping[str, Mapping[str, int]],
+    passwords: Mapping[str, int] | None = None,
+) -> JsonValue:
+    """One run of the ``cells-migrate/status/1`` document, with totals, per-stage counts
+    and the password steps of the users it created (by state)."""
     totals = dict.fromkeys(_COUNTED, 0)
     per_stage: dict[str, JsonValue] = {}
     for stage in sorted(stages):
@@ -173,4 +204,7 @@ def status_entry(run: RunInfo, stages: Mapping[str, Mapping[str, int]]) -> JsonV
         "fingerprint": run.fingerprint,
         "counts": dict(totals),
         "stages": per_stage,
+        "passwords": {
+            state.value: (passwords or {}).get(state.value, 0) for state in PasswordState
+        },
     }

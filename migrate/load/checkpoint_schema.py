@@ -7,8 +7,9 @@ public face. This module holds what every checkpoint module shares:
   (not ``lock``: LOCK is a reserved word in MySQL/MariaDB);
 * :func:`make_engine`: SQLite in WAL mode with ``BEGIN IMMEDIATE`` for writes, MariaDB
   (``mysql+pymysql://``) and PostgreSQL (``postgresql+psycopg://``);
-* :func:`ensure_schema`: creates a fresh database, or refuses one written by an older or
-  newer cells-migrate with a message saying what to do;
+* :func:`ensure_schema`: creates a fresh database, upgrades one written by an older
+  cells-migrate (:mod:`migrate.load.checkpoint_upgrade`), or refuses one written by a newer
+  release with a message saying what to do;
 * :class:`Boundary`: the one place where ``sqlalchemy``/DB-API errors become
   :class:`~migrate.errors.CheckpointError`, with the DSN password hidden;
 * the codecs for times (stored as naive UTC, read back aware) and JSON images.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -29,11 +31,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
 from migrate.errors import CheckpointError, excerpt
+from migrate.load.checkpoint_upgrade import upgrade
 from migrate.secret import Secret, hide_password
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+# 2: items.wave (dependency order inside a stage, rollback reverses it), items.password_state
+#    (each created user's password step), schema_version.instance (which database this is).
+SCHEMA_VERSION = 2
 LOCK_ROW_ID = 1
 ERROR_CHARS = 300  # the brief: last error cut to 300 characters (errors.excerpt adds "…")
 
@@ -61,6 +66,21 @@ class ItemStatus(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     ROLLED_BACK = "rolled_back"
+
+
+class PasswordState(StrEnum):
+    """Where the password step of a user the run creates stands (issue 12 point 2).
+
+    ``pending`` from the moment the item is planned (so a crash between the create and the
+    password write leaves a trace), ``done`` once the legacy hash is written or the random
+    password handed out, ``failed`` with the item's error, ``reset`` when the strategy leaves
+    the password to an admin reset.
+    """
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    RESET = "reset"
 
 
 class ItemAction(StrEnum):
@@ -92,6 +112,9 @@ schema_version = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("version", sa.Integer, nullable=False),
+    # A random id given to the database when it is created: a state DB deleted and created
+    # again, or replaced by another one, during a run has another (checkpoint_identity.py).
+    sa.Column("instance", sa.String(36), nullable=True),
 )
 
 runs = sa.Table(
@@ -129,6 +152,10 @@ items = sa.Table(
     # Completion order across all runs (set when an item becomes done): rollback walks it
     # newest first, which is the reverse of the order Cells confirmed the writes in.
     sa.Column("seq", sa.BigInteger, nullable=True),
+    # The plan's dependency order inside the stage (parents first); rollback undoes the
+    # highest wave first.
+    sa.Column("wave", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("password_state", sa.String(16), nullable=True),
     sa.UniqueConstraint("run_id", "position", name="uq_items_run_position"),
     sa.Index("ix_items_run_status", "run_id", "status"),
     sa.Index("ix_items_seq", "seq"),
@@ -248,19 +275,20 @@ def write_tx(engine: sa.Engine) -> Iterator[sa.Connection]:
 
 
 def ensure_schema(engine: sa.Engine, *, create: bool) -> None:
-    """Create the tables on an empty database, or check the version of an existing one.
+    """Create the tables on an empty database, or check the version of an existing one
+    and upgrade it when an older cells-migrate wrote it.
 
-    Raises :class:`CheckpointError` when the database holds another schema version (newer:
-    upgrade cells-migrate; older: no automatic upgrade exists for it), when it has some of
-    our tables but no version row (not a cells-migrate state DB), or when it is empty and
-    ``create`` is false. Safe when two processes create the same database at once.
+    Raises :class:`CheckpointError` when the database holds a newer schema version (upgrade
+    cells-migrate) or one too old to upgrade, when it has some of our tables but no version
+    row (not a cells-migrate state DB), or when it is empty and ``create`` is false. Safe
+    when two processes create or upgrade the same database at once.
     """
     for attempt in (1, 2):
         try:
             _check_or_create(engine, create=create)
             return
         except (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.ProgrammingError):
-            # Another process created the schema between our check and our CREATE.
+            # Another process created (or upgraded) the schema between our check and ours.
             if attempt == 2:
                 raise
 
@@ -272,7 +300,11 @@ def _check_or_create(engine: sa.Engine, *, create: bool) -> None:
             raise CheckpointError("the state DB is empty: no run has been recorded in it")
         with write_tx(engine) as conn:
             metadata.create_all(conn, checkfirst=True)
-            conn.execute(sa.insert(schema_version).values(id=1, version=SCHEMA_VERSION))
+            conn.execute(
+                sa.insert(schema_version).values(
+                    id=1, version=SCHEMA_VERSION, instance=str(uuid.uuid4())
+                )
+            )
             conn.execute(sa.insert(run_lock).values(id=LOCK_ROW_ID))
         log.info("created checkpoint schema version %d", SCHEMA_VERSION)
         return
@@ -291,11 +323,7 @@ def _check_or_create(engine: sa.Engine, *, create: bool) -> None:
             f"(version {SCHEMA_VERSION}): upgrade cells-migrate to use it"
         )
     if found < SCHEMA_VERSION:
-        raise CheckpointError(
-            f"the state DB has schema version {found}, older than this cells-migrate "
-            f"(version {SCHEMA_VERSION}) and no automatic upgrade exists for it: use the "
-            "cells-migrate release that wrote it, or start a new state DB"
-        )
+        upgrade(engine, found, SCHEMA_VERSION)
 
 
 def to_db_time(value: datetime) -> datetime:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 
@@ -34,11 +34,13 @@ import sqlalchemy as sa
 
 from migrate.errors import RunLockedError
 from migrate.load import lock
+from migrate.load.checkpoint_identity import StateIdentity
 from migrate.load.checkpoint_schema import (
     Boundary,
     ItemStatus,
     JsonValue,
     Now,
+    PasswordState,
     cut_error,
     dump_json,
     items,
@@ -54,39 +56,60 @@ DEFAULT_INTERVAL = timedelta(seconds=2)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Change:
-    status: ItemStatus
+    status: ItemStatus | None  # None: a password step only, the item's status stays
     attempts: int
     error: str | None = None
     cells_id: str | None = None
     after: str | None = None
     seq: int | None = None
+    password: PasswordState | None = None
+
+    def then(self, newer: _Change) -> _Change:
+        """This buffered change followed by ``newer`` (one row written for both)."""
+        return _Change(
+            status=newer.status or self.status,
+            attempts=self.attempts + newer.attempts,
+            error=newer.error,
+            cells_id=newer.cells_id or self.cells_id,
+            after=newer.after or self.after,
+            seq=newer.seq or self.seq,
+            password=newer.password or self.password,
+        )
 
 
 _UPDATE = (
     sa.update(items)
     .where(items.c.id == sa.bindparam("b_id"))
     .values(
-        status=sa.bindparam("b_status"),
+        status=sa.func.coalesce(sa.bindparam("b_status", type_=sa.String), items.c.status),
         attempts=items.c.attempts + sa.bindparam("b_attempts", type_=sa.Integer),
         last_error=sa.bindparam("b_error", type_=sa.String),
         cells_id=sa.func.coalesce(sa.bindparam("b_cells_id", type_=sa.String), items.c.cells_id),
         after_image=sa.func.coalesce(sa.bindparam("b_after", type_=sa.Text), items.c.after_image),
         seq=sa.func.coalesce(sa.bindparam("b_seq", type_=sa.BigInteger), items.c.seq),
+        password_state=sa.func.coalesce(
+            sa.bindparam("b_password", type_=sa.String), items.c.password_state
+        ),
         updated_at=sa.bindparam("b_at"),
     )
 )
+
+
+def _value(state: ItemStatus | PasswordState | None) -> str | None:
+    return None if state is None else state.value
 
 
 def _rows(batch: dict[int, _Change], stamp: datetime) -> list[dict[str, object]]:
     return [
         {
             "b_id": item_id,
-            "b_status": change.status.value,
+            "b_status": _value(change.status),
             "b_attempts": change.attempts,
             "b_error": change.error,
             "b_cells_id": change.cells_id,
             "b_after": change.after,
             "b_seq": change.seq,
+            "b_password": _value(change.password),
             "b_at": stamp,
         }
         for item_id, change in batch.items()
@@ -101,17 +124,20 @@ def _rows(batch: dict[int, _Change], stamp: datetime) -> list[dict[str, object]]
 _MYSQL_STAGED_FROM = 20  # smaller batches: the temporary table costs more than it saves
 _MYSQL_STAGE = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS cm_item_outcomes ("
-    "id BIGINT PRIMARY KEY, status VARCHAR(16) NOT NULL, attempts INT NOT NULL, "
+    "id BIGINT PRIMARY KEY, status VARCHAR(16) NULL, attempts INT NOT NULL, "
     "last_error VARCHAR(308) NULL, cells_id VARCHAR(255) NULL, after_image LONGTEXT NULL, "
-    "seq BIGINT NULL) CHARACTER SET utf8mb4"
+    "seq BIGINT NULL, password_state VARCHAR(16) NULL) CHARACTER SET utf8mb4"
 )
-_MYSQL_INSERT = "INSERT INTO cm_item_outcomes VALUES (%s, %s, %s, %s, %s, %s, %s)"
+_MYSQL_INSERT = "INSERT INTO cm_item_outcomes VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
 _MYSQL_APPLY = (
     "UPDATE items JOIN cm_item_outcomes o ON items.id = o.id SET "
-    "items.status = o.status, items.attempts = items.attempts + o.attempts, "
+    "items.status = COALESCE(o.status, items.status), "
+    "items.attempts = items.attempts + o.attempts, "
     "items.last_error = o.last_error, items.cells_id = COALESCE(o.cells_id, items.cells_id), "
     "items.after_image = COALESCE(o.after_image, items.after_image), "
-    "items.seq = COALESCE(o.seq, items.seq), items.updated_at = %s"
+    "items.seq = COALESCE(o.seq, items.seq), "
+    "items.password_state = COALESCE(o.password_state, items.password_state), "
+    "items.updated_at = %s"
 )
 
 
@@ -119,7 +145,16 @@ def _write_mysql(conn: sa.Connection, batch: dict[int, _Change], stamp: datetime
     conn.exec_driver_sql(_MYSQL_STAGE)
     conn.exec_driver_sql("DELETE FROM cm_item_outcomes")
     rows = [
-        (item_id, c.status.value, c.attempts, c.error, c.cells_id, c.after, c.seq)
+        (
+            item_id,
+            _value(c.status),
+            c.attempts,
+            c.error,
+            c.cells_id,
+            c.after,
+            c.seq,
+            _value(c.password),
+        )
         for item_id, c in batch.items()
     ]
     conn.exec_driver_sql(_MYSQL_INSERT, rows)
@@ -144,11 +179,13 @@ class ItemWriter:
         holder: lock.LockHolder,
         now: Now,
         next_seq: int,
+        identity: StateIdentity | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         interval: timedelta = DEFAULT_INTERVAL,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        self._identity = identity or StateIdentity(shown_url=boundary.shown_url, instance=None)
         self._engine = engine
         self._boundary = boundary
         self._run_id = run_id
@@ -198,6 +235,13 @@ class ItemWriter:
         """Rollback undid the item (deleted what was created, restored what was updated)."""
         self._report(item_id, ItemStatus.ROLLED_BACK, attempts=0)
 
+    def mark_password(
+        self, item_id: int, state: PasswordState, *, error: str | None = None
+    ) -> None:
+        """The password step of a created user reached ``state`` (the item's status stays);
+        ``error`` (redacted, never the password or hash) goes with ``failed``."""
+        self._report(item_id, None, attempts=0, error=cut_error(error), password=state)
+
     @property
     def buffered(self) -> int:
         """How many item outcomes wait for the next flush."""
@@ -207,13 +251,14 @@ class ItemWriter:
     def _report(
         self,
         item_id: int,
-        status: ItemStatus,
+        status: ItemStatus | None,
         *,
         attempts: int,
         error: str | None = None,
         cells_id: str | None = None,
         after: str | None = None,
         numbered: bool = False,
+        password: PasswordState | None = None,
     ) -> None:
         with self._buffer_lock:
             if self._closed:
@@ -223,12 +268,17 @@ class ItemWriter:
                 seq = self._next_seq
                 self._next_seq += 1
             change = _Change(
-                status=status, attempts=attempts, error=error, cells_id=cells_id, after=after
+                status=status,
+                attempts=attempts,
+                error=error,
+                cells_id=cells_id,
+                after=after,
+                seq=seq,
+                password=password,
             )
-            change = replace(change, seq=seq)
             previous = self._buffer.get(item_id)
             if previous is not None:
-                change = replace(change, attempts=previous.attempts + attempts)
+                change = previous.then(change)
             self._buffer[item_id] = change
             full = len(self._buffer) >= self._batch_size
         if full:
@@ -272,7 +322,9 @@ class ItemWriter:
 
     def _write(self, batch: dict[int, _Change], now: datetime) -> bool:
         stamp = to_db_time(now)
+        self._identity.check_file()
         with self._boundary.guard("record item outcomes"), write_tx(self._engine) as conn:
+            self._identity.check(conn)
             if conn.dialect.name in ("mysql", "mariadb") and len(batch) >= _MYSQL_STAGED_FROM:
                 _write_mysql(conn, batch, stamp)
             else:
@@ -285,11 +337,7 @@ class ItemWriter:
         with self._buffer_lock:
             for item_id, change in batch.items():
                 newer = self._buffer.get(item_id)
-                if newer is None:
-                    self._buffer[item_id] = change
-                else:
-                    attempts = newer.attempts + change.attempts
-                    self._buffer[item_id] = replace(newer, attempts=attempts)
+                self._buffer[item_id] = change if newer is None else change.then(newer)
 
     def close(self) -> None:
         """Flush what is buffered and refuse further reports. Idempotent."""

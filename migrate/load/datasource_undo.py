@@ -28,8 +28,12 @@ from migrate.errors import CellsError, CellsHTTPError
 SHOWN_MARKERS = 20
 
 
-def undo_datasource(client: CellsClient, name: str, live: Mapping[str, object]) -> list[str]:
+def undo_datasource(
+    client: CellsClient, name: str, live: Mapping[str, object], *, created_on: str
+) -> list[str]:
     """Delete datasource ``name`` (as ``live`` shows it); returns notes for the operator.
+    The ``.pydio`` files are removed from ``created_on``, the folder recorded when the tool
+    created it (never from where it points now, issue 12); "" when that is not recorded.
 
     Raises ``CellsError`` when Cells refuses (e.g. workspaces still on it).
     """
@@ -45,7 +49,7 @@ def undo_datasource(client: CellsClient, name: str, live: Mapping[str, object]) 
         client.delete_datasource(name)
     if ds.storage_type == "S3":
         return [_s3_note(ds, markers)]
-    return [_clean_markers(client, name, ds.folder)]
+    return [_clean_markers(client, name, created_on)]
 
 
 def _s3_markers(client: CellsClient, name: str) -> list[str]:
@@ -90,12 +94,18 @@ def _covered_by_other(client: CellsClient, name: str, folder: str) -> str | None
 
 def _clean_markers(client: CellsClient, name: str, folder: str) -> str:
     """Remove the ``.pydio`` files Cells wrote into the legacy tree, when reachable."""
-    root = Path(folder) if folder else None
-    if root is None or not root.is_dir():
+    if not folder:
         return (
-            f"datasource {name}: folder {folder or '?'} is not reachable from here; remove "
+            f"datasource {name}: the folder it was created on is not recorded; remove the "
+            f"{MARKER_FILE} files Cells wrote into it by hand (find <folder> -name "
+            f"{MARKER_FILE} -delete)"
+        )
+    root = Path(folder)
+    if not root.is_dir():
+        return (
+            f"datasource {name}: folder {folder} is not reachable from here; remove "
             f"the {MARKER_FILE} files Cells wrote into it by hand "
-            f"(find {folder or '<folder>'} -name {MARKER_FILE} -delete)"
+            f"(find {folder} -name {MARKER_FILE} -delete)"
         )
     other = _covered_by_other(client, name, folder)
     if other is not None:

@@ -17,8 +17,12 @@ Guarantees (issue 6 item 2, STYLE.md 2.3):
   reachable at all (checked with ``reachable()`` after a transport error); the item stays
   pending for ``resume``. Anything else is a bug and propagates (the caller marks the run
   failed after the checkpoint is flushed);
-* an item is ``done`` only after Cells confirmed its write (``mark_done`` after the answer);
-  an update's rollback image is saved before the update is sent;
+* an item is ``done`` only after Cells confirmed its write (``mark_done`` after the answer),
+  with the object's image as Cells holds it: what the write returned, or, for an item a
+  resume finds already in Cells (``reconcile``) and an adoption that changes nothing, the
+  object read back; an update's rollback image is saved before the update is sent;
+* a created user's password is a step of its own, recorded (``PasswordSteps``), and run
+  again on resume when a crash or a failure left it undone;
 * Ctrl-C: no new request is started, in-flight ones finish and are recorded, and the
   result says ``interrupted`` (the run stays resumable).
 """
@@ -35,10 +39,11 @@ from itertools import groupby
 from migrate.errors import CellsTransportError, CheckpointError, MigrateError
 from migrate.load.apply import Applier, Written
 from migrate.load.checkpoint import CheckpointDB, ItemWriter
+from migrate.load.password_steps import PasswordSteps
 from migrate.load.readiness import DatasourceWaiter
 from migrate.load.result import ApplyResult, Tally
 from migrate.load.stages import by_stage, dependencies
-from migrate.mapping.desired import DesiredAcl, DesiredWorkspace, NodeKind
+from migrate.mapping.desired import DesiredAcl, DesiredUser, DesiredWorkspace, NodeKind
 from migrate.plan.actions import Action, ActionType, Kind, Stage
 from migrate.plan.targets import DesiredIndex, DesiredObject
 from migrate.progress import NullProgress, Progress
@@ -50,12 +55,27 @@ IN_FLIGHT_PER_WORKER = 4  # submitted ahead of the workers, so they never wait f
 _FOLDER_STAGES = (Stage.WORKSPACES, Stage.ACLS)
 
 
+def _unchanged(action: Action) -> bool:
+    """Nothing to send: a noop, or an adoption without changes."""
+    kind = action.action
+    return kind is ActionType.NOOP or (kind is ActionType.ADOPT and not action.changes)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WorkItem:
-    """One action and the checkpoint item that records it."""
+    """One action and the checkpoint item that records it.
+
+    ``reconcile``: the item was recorded as a change of Cells and not confirmed (resume),
+    so an object found in Cells now is this run's and its image is read back.
+    ``password_due``: the user's password step is to run (after the create, or again).
+    ``done``: the item itself is confirmed already; only its password step is left.
+    """
 
     item_id: int
     action: Action
+    reconcile: bool = False
+    password_due: bool = False
+    done: bool = False
 
 
 class Executor:
@@ -74,6 +94,7 @@ class Executor:
         progress: Progress | None = None,
         on_done: Callable[[], None] | None = None,
         reachable: Callable[[], bool] | None = None,
+        passwords: PasswordSteps | None = None,
     ) -> None:
         self.applier = applier
         self.db = db
@@ -85,6 +106,7 @@ class Executor:
         self.progress = progress or NullProgress()
         self.on_done = on_done
         self.reachable = reachable
+        self.passwords = passwords
         self.tally = Tally()
         self._stop = threading.Event()
         self._failed: dict[tuple[Kind, str], str] = {}
@@ -158,7 +180,9 @@ class Executor:
         """Record what needs no request (noop, skip, conflict, blocked); True to write."""
         action = item.action
         kind = action.action
-        if kind is ActionType.NOOP or (kind is ActionType.ADOPT and not action.changes):
+        if item.done:  # only its password step is left (never recorded otherwise again)
+            return kind not in (ActionType.SKIP, ActionType.CONFLICT)
+        if kind is ActionType.NOOP and not (item.reconcile or item.password_due):
             self.writer.mark_done(item.item_id, cells_id=action.cells_id or None)
             self.tally.add(action, "done")
             return False
@@ -176,6 +200,13 @@ class Executor:
             return  # left pending: resume picks it up
         action = item.action
         obj = self.index.get(action)
+        if (item.done or _unchanged(action)) and obj is not None:
+            # Nothing to send, but the object may be this run's (reconcile) or an adoption:
+            # its image is read back, never blocked by a failed dependency (it exists).
+            self._read_back(item, obj)
+            return
+        if item.done:
+            return  # confirmed already; its user is not desired any more: step left as is
         unusable = self._needs_unusable(action, obj)
         if unusable is not None:
             self._fail(item, unusable)  # the object cannot exist on Cells: a failure
@@ -198,11 +229,51 @@ class Executor:
                 raise
             self._fail(item, one_line(exc))
             return
+        self._confirmed(item, written)
+        if item.password_due and isinstance(obj, DesiredUser):
+            # an update of a user a crash left half-created has no create password to keep
+            again = action.action is not ActionType.CREATE
+            self._password(item, obj, written.cells_id, again=again)
+
+    def _confirmed(self, item: WorkItem, written: Written) -> None:
         self.writer.mark_done(item.item_id, cells_id=written.cells_id or None, after=written.after)
-        self.tally.add(action, "done")
+        self.tally.add(item.action, "done")
         self.progress.update(1)
         if self.on_done is not None:
             self.on_done()
+
+    def _read_back(self, item: WorkItem, obj: DesiredObject) -> None:
+        """An item with nothing to send: confirm it with its image as Cells holds it, then
+        run its password step when one is due."""
+        uuid = item.action.cells_id
+        if not item.done:
+            try:
+                written = self.applier.current(item.action, obj)
+            except CheckpointError:
+                raise
+            except MigrateError as exc:
+                self._fail(item, str(exc))
+                return
+            if written is None:  # gone since the plan read it: resume will create it
+                self._fail(item, "not found in Cells any more: run `cells-migrate resume`")
+                return
+            self._confirmed(item, written)
+            uuid = written.cells_id
+        else:
+            self.tally.add(item.action, "done")
+            self.progress.update(1)
+        if item.password_due and isinstance(obj, DesiredUser):
+            self._password(item, obj, uuid, again=True)
+
+    def _password(self, item: WorkItem, user: DesiredUser, uuid: str, *, again: bool) -> None:
+        if self.passwords is None:
+            return
+        if again:
+            error = self.passwords.again(item.item_id, user, uuid)
+        else:
+            error = self.passwords.after_create(item.item_id, user, uuid)
+        if error is not None:
+            self.tally.password_failed(item.action, error)
 
     def _send(self, item: WorkItem, obj: DesiredObject) -> Written:
         action = item.action

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from migrate.config import Config, PasswordsConfig, PasswordStrategy
 from migrate.errors import CellsError, ConfigError, MigrateError
+from migrate.load.checkpoint_schema import PasswordState
 from migrate.load.password_files import FileMode, RandomPasswordFile, generate_password
 from migrate.mapping.desired import DesiredUser, PasswordAction
 from migrate.plan.actions import Action, ActionType, Kind
@@ -217,8 +218,10 @@ class PasswordHook:
         self._local.pending = password
         return password.reveal()
 
-    def __call__(self, user: DesiredUser, uuid: str) -> None:
-        """Finish the password of ``user``, just created in Cells with Uuid ``uuid``.
+    def __call__(self, user: DesiredUser, uuid: str) -> PasswordState:
+        """Finish the password of ``user``, created in Cells with Uuid ``uuid`` and the
+        password :meth:`new_password` last gave this thread; return the step's state
+        (``done``, or ``reset`` when an admin must reset it).
 
         Raises ``MigrateError`` naming the user (never the hash or password) when the
         hash cannot be written or the password cannot be recorded.
@@ -245,6 +248,8 @@ class PasswordHook:
         else:
             with self._lock:
                 self._reset.append(user.login)
+            return PasswordState.RESET
+        return PasswordState.DONE
 
     def users_to_reset(self) -> list[str]:
         """Logins created by this hook's run that need a password reset, sorted."""
@@ -276,14 +281,18 @@ def users_needing_reset(users: Iterable[DesiredUser], created: Collection[str]) 
     )
 
 
-def hook_for_run(config: Config, actions: Iterable[Action], *, resuming: bool) -> PasswordHook:
+def hook_for_run(
+    config: Config, actions: Iterable[Action], *, resuming: bool, steps_left: bool = False
+) -> PasswordHook:
     """The ``PasswordHook`` an apply (``resuming=False``) or resume run of ``actions`` uses.
 
-    The CSV of ``random`` is opened only when the run creates users, appended to when
-    resuming (never overwritten); the database pool is sized to ``cells.concurrency``.
-    Raises ``ConfigError``.
+    The CSV of ``random`` is opened only when the run creates users or finishes password
+    steps a crash left (``steps_left``), appended to when resuming (never overwritten); the
+    database pool is sized to ``cells.concurrency``. Raises ``ConfigError``.
     """
-    creates = any(a.kind is Kind.USER and a.action is ActionType.CREATE for a in actions)
+    creates = steps_left or any(
+        a.kind is Kind.USER and a.action is ActionType.CREATE for a in actions
+    )
     return PasswordHook.for_config(
         config.passwords,
         file_mode=FileMode.APPEND if resuming else FileMode.REFUSE,

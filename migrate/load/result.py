@@ -1,7 +1,7 @@
 """What an apply (or resume) did: counts per stage and status, failures, the run's status.
 
 Partial failure is a result, not an exception (STYLE.md 2.3, dlt's ``LoadInfo``): the
-command line maps ``partial`` to exit 3 and ``interrupted`` to 130.
+command line maps ``partial`` to exit 3 and ``interrupted`` to 130 (143 after SIGTERM).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ APPLY_SCHEMA = "cells-migrate/apply/1"
 STATUSES = ("done", "failed", "skipped", "pending")
 MAX_FAILURES = 1000  # kept in the result; the checkpoint DB keeps every one
 SHOWN_FAILURES = 20
+# a failure's status when the user is done but its password step failed
+PASSWORD_FAILED = "password-failed"  # noqa: S105 - a status name, not a password
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,22 +103,34 @@ class Tally:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    passwords_failed: int = 0
 
     def add(self, action: Action, status: str, error: str = "") -> None:
         """Count one item outcome (and keep the failure)."""
         with self.lock:
             row = self.counts.setdefault(action.stage.value, {})
             row[status] = row.get(status, 0) + 1
-            if status in ("failed", "skipped") and error and len(self.failures) < MAX_FAILURES:
-                self.failures.append(
-                    Failure(
-                        stage=action.stage.value,
-                        kind=action.kind.value,
-                        key=action.key,
-                        status=status,
-                        error=error,
-                    )
+            if status in ("failed", "skipped") and error:
+                self._keep(action, status, error)
+
+    def password_failed(self, action: Action, error: str) -> None:
+        """A created user's password step failed: the user is done, the run is partial."""
+        with self.lock:
+            self.passwords_failed += 1
+            self._keep(action, PASSWORD_FAILED, error)
+
+    def _keep(self, action: Action, status: str, error: str) -> None:
+        """Keep a failure (the caller holds the lock), up to ``MAX_FAILURES``."""
+        if len(self.failures) < MAX_FAILURES:
+            self.failures.append(
+                Failure(
+                    stage=action.stage.value,
+                    kind=action.kind.value,
+                    key=action.key,
+                    status=status,
+                    error=error,
                 )
+            )
 
     def result(self, *, run_id: int, interrupted: bool, pending: int = 0) -> ApplyResult:
         """The result so far."""
@@ -124,7 +138,7 @@ class Tally:
             counts: dict[str, dict[str, int]] = {
                 str(s.value): dict(self.counts[s.value]) for s in Stage if s.value in self.counts
             }
-            failed = any(c.get("failed", 0) for c in counts.values())
+            failed = self.passwords_failed > 0 or any(c.get("failed", 0) for c in counts.values())
             failures = tuple(self.failures)
         if interrupted:
             status = RunStatus.INTERRUPTED

@@ -1,10 +1,12 @@
-"""What ``apply``, ``resume`` and ``status`` do, as functions the commands call.
+"""What ``apply``, ``resume``, ``verify`` and ``rollback`` do, as functions the commands call.
 
 ``apply``: plan (or read a saved plan and refuse it when stale), check the stage order, ask,
-record the run's items in the checkpoint DB, execute. ``resume``: take over an interrupted
-run and re-plan against the live Cells, so that every item not recorded ``done`` is checked
-against Cells before anything is written (an object that landed before a crash is a
-``noop`` now, never a duplicate ACL or a ``-1`` slug); then execute the rest.
+record the run's items in the checkpoint DB (a created user's password step ``pending``
+with it), execute. ``resume``: take over an interrupted run and re-plan against the live
+Cells, so that every item not recorded ``done`` is checked against Cells before anything is
+written (an object that landed before a crash is a ``noop`` now, never a duplicate ACL or a
+``-1`` slug, and is recorded ``done`` with its image read back, issue 12); then execute the
+rest and every password step left undone. ``status`` lives in :mod:`migrate.load.status`.
 """
 
 from __future__ import annotations
@@ -19,34 +21,38 @@ from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
 
 from migrate.cells.client import CellsClient
 from migrate.config import Config
 from migrate.errors import CheckpointError, PlanError
 from migrate.legacy.model import Severity
-from migrate.load.apply import Applier, PasswordWriter, Refs
+from migrate.load.apply import Applier, Refs
 from migrate.load.checkpoint import (
     CheckpointDB,
+    ItemRecord,
     ItemStatus,
+    ItemWriter,
     LockHolder,
     PlannedItem,
     RunInfo,
     RunStatus,
     this_process,
 )
-from migrate.load.checkpoint_schema import ItemAction
+from migrate.load.checkpoint_schema import ItemAction, PasswordState
 from migrate.load.executor import Executor, WorkItem
+from migrate.load.password_steps import PasswordSteps
 from migrate.load.passwords import hook_for_run
 from migrate.load.readiness import DatasourceWaiter
 from migrate.load.result import ApplyResult
 from migrate.load.rollback import RollbackReport, rollback
 from migrate.load.stages import check_order, parse_only, select
-from migrate.load.verify import SETTLE_S, VerifyReport, verify_with_settle
+from migrate.load.status import password_steps_left
+from migrate.load.verify import SETTLE_S, VerifyReport, verify_with_settle, with_password_steps
 from migrate.plan import (
     Action,
     ActionType,
     DesiredIndex,
+    Kind,
     Plan,
     Stage,
     check_fresh,
@@ -62,6 +68,7 @@ log = logging.getLogger(__name__)
 Now = Callable[[], datetime]
 Confirm = Callable[[Plan], bool]
 _RESUMABLE_RUNS = (RunStatus.INTERRUPTED, RunStatus.PARTIAL, RunStatus.FAILED, RunStatus.RUNNING)
+_RECORDED_CHANGES = (ItemAction.CREATE, ItemAction.UPDATE, ItemAction.ADOPT)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,9 +85,8 @@ class ApplyOptions:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hooks:
-    """Injected behaviour: the keep-hash writer, a test hook after each confirmed item."""
+    """Injected behaviour: a test hook after each confirmed item, the lock holder, clocks."""
 
-    password_writer: PasswordWriter | None = None
     on_done: Callable[[], None] | None = None
     holder: LockHolder = field(default_factory=this_process)
     sleep: Callable[[float], None] = time.sleep  # the datasource-readiness poll waits with it
@@ -144,6 +150,10 @@ def _item_action(action: Action) -> ItemAction:
     return ItemAction(action.action.value)
 
 
+def _creates_user(action: Action) -> bool:
+    return action.kind is Kind.USER and action.action is ActionType.CREATE
+
+
 def _planned(action: Action) -> PlannedItem:
     return PlannedItem(
         stage=action.stage.value,
@@ -151,7 +161,17 @@ def _planned(action: Action) -> PlannedItem:
         key=action.key,
         action=_item_action(action),
         cells_id=action.cells_id or None,
+        wave=action.order,
+        password=_creates_user(action),
     )
+
+
+def _work(ids: Sequence[int], actions: Sequence[Action]) -> list[WorkItem]:
+    """Work items of freshly recorded actions (a created user's password step is due)."""
+    return [
+        WorkItem(item_id=i, action=a, password_due=_creates_user(a))
+        for i, a in zip(ids, actions, strict=True)
+    ]
 
 
 def apply_for_config(
@@ -178,7 +198,7 @@ def apply_for_config(
             db.force_unlock()  # logs the holder it removed
         run = db.start_run(command="apply", holder=hooks.holder, fingerprint=plan.fingerprint.value)
         ids = db.record_planned(run.id, (_planned(a) for a in plan.actions))
-        items = [WorkItem(item_id=i, action=a) for i, a in zip(ids, plan.actions, strict=True)]
+        items = _work(ids, plan.actions)
         return _execute(config, db, run, items, inputs, options, progress, hooks)
 
 
@@ -196,21 +216,20 @@ def _execute(
 ) -> ApplyResult:
     """Run ``items`` under ``run`` (which holds the lock) and record the run's end."""
     holder = hooks.holder
+    steps_left = any(i.password_due and not _creates_user(i.action) for i in items)
     try:
         with (
             # passwords.strategy for the users this run creates (DESIGN.md "Passwords").
-            closing(hook_for_run(config, [i.action for i in items], resuming=resuming)) as pw,
+            closing(
+                hook_for_run(
+                    config, [i.action for i in items], resuming=resuming, steps_left=steps_left
+                )
+            ) as pw,
             CellsClient(config.cells, read_only=False) as client,
             db.writer(run.id, holder=holder) as writer,
         ):
             waiter = _waiter(client, config, options, progress, hooks)
-            applier = Applier(
-                client,
-                Refs(),
-                password_writer=hooks.password_writer or pw,
-                new_password=pw.new_password,
-                waiter=waiter,
-            )
+            applier = Applier(client, Refs(), new_password=pw.new_password, waiter=waiter)
             executor = Executor(
                 applier=applier,
                 db=db,
@@ -222,20 +241,30 @@ def _execute(
                 progress=progress,
                 on_done=hooks.on_done,
                 reachable=client.reachable,
+                passwords=PasswordSteps(pw, client, writer),
             )
             result = executor.run(items)
     except KeyboardInterrupt:
-        db.finish_run(run.id, holder=holder, status=RunStatus.INTERRUPTED)
+        _finish_anyway(db, run.id, holder, RunStatus.INTERRUPTED)
         raise
     except BaseException:
         # a bug or the state DB failing: the writer flushed on the way out; the run is failed
         # (resumable) and the error goes up with its traceback (STYLE.md 2.3).
-        db.finish_run(run.id, holder=holder, status=RunStatus.FAILED)
+        _finish_anyway(db, run.id, holder, RunStatus.FAILED)
         raise
     counts = result.to_json()["counts"]
     db.finish_run(run.id, holder=holder, status=result.status, summary=counts)  # type: ignore[arg-type]
     log.info("run %d: %s", run.id, result.status.value)
     return result
+
+
+def _finish_anyway(db: CheckpointDB, run_id: int, holder: LockHolder, status: RunStatus) -> None:
+    """Record the run's end on the way out of an error; when the state DB itself is what
+    failed (gone, replaced, unreachable), the error on its way up is the one that counts."""
+    try:
+        db.finish_run(run_id, holder=holder, status=status)
+    except CheckpointError as exc:
+        log.warning("run %d: its end could not be recorded: %s", run_id, exc)
 
 
 def _waiter(
@@ -288,36 +317,40 @@ def resume_for_config(
         stages = tuple(sorted({Stage(r.stage) for r in records}, key=lambda s: s.rank))
         inputs = desired_for_config(config, progress=progress)
         fresh = {(a.kind.value, a.key): a for a in _plan(config, inputs, (), progress).actions}
-        items: list[WorkItem] = []
         with db.writer(run.id, holder=hooks.holder) as writer:
-            for record in records:
-                if record.status is ItemStatus.DONE:
-                    continue
-                action = fresh.get((record.kind, record.key))
-                if action is None:
-                    writer.mark_skipped(record.id, reason="no longer in the plan")
-                else:
-                    items.append(WorkItem(item_id=record.id, action=action))
+            items = _left_to_do(records, fresh, writer)
         if not records:  # killed between starting the run and recording its items
             wanted = set(stages) or set(Stage)
             actions = [a for a in fresh.values() if a.stage in wanted]
-            ids = db.record_planned(run.id, (_planned(a) for a in actions))
-            items = [WorkItem(item_id=i, action=a) for i, a in zip(ids, actions, strict=True)]
+            items = _work(db.record_planned(run.id, (_planned(a) for a in actions)), actions)
         log.info("resuming run %d: %d items left of %d", run.id, len(items), len(records))
         return _execute(config, db, run, items, inputs, options, progress, hooks, resuming=True)
 
 
-def status_for_config(config: Config, *, now: Now) -> dict[str, object]:
-    """``cells-migrate status``: the ``cells-migrate/status/1`` document (no runs when the
-    state DB does not exist yet)."""
-    try:
-        db = open_state(config, now=now, create=False)
-    except CheckpointError as exc:
-        if "nothing has run yet" not in str(exc):
-            raise
-        return {"schema": "cells-migrate/status/1", "runs": []}
-    with db:
-        return dict(db.status_report())
+def _left_to_do(
+    records: Sequence[ItemRecord], fresh: Mapping[tuple[str, str], Action], writer: ItemWriter
+) -> list[WorkItem]:
+    """What a resume runs: every item not ``done`` with its fresh action (re-checked
+    against Cells: one recorded as a change is this run's when found there), and every
+    password step a crash or a failure left undone."""
+    items: list[WorkItem] = []
+    for record in records:
+        due = record.password in (PasswordState.PENDING, PasswordState.FAILED)
+        done = record.status is ItemStatus.DONE
+        if done and not due:
+            continue
+        action = fresh.get((record.kind, record.key))
+        if action is None:
+            if not done:
+                writer.mark_skipped(record.id, reason="no longer in the plan")
+            continue
+        reconcile = not done and record.action in _RECORDED_CHANGES
+        items.append(
+            WorkItem(
+                item_id=record.id, action=action, reconcile=reconcile, password_due=due, done=done
+            )
+        )
+    return items
 
 
 def kill_after(count: int) -> Callable[[], None]:
@@ -338,16 +371,19 @@ def kill_after(count: int) -> Callable[[], None]:
 def verify_for_config(
     config: Config,
     *,
+    now: Now,
     progress: Progress | None = None,
     settle_s: float = SETTLE_S,
     sleep: Callable[[float], None] = time.sleep,
 ) -> VerifyReport:
-    """``cells-migrate verify``: the desired state against the live Cells (read-only)."""
+    """``cells-migrate verify``: the desired state against the live Cells (read-only), and
+    the users whose password step the state DB shows not done."""
     progress = progress or NullProgress()
     inputs = desired_for_config(config, progress=progress)
-    return verify_with_settle(
+    report = verify_with_settle(
         lambda: _plan(config, inputs, (), progress), settle_s=settle_s, sleep=sleep
     )
+    return with_password_steps(report, password_steps_left(config, now=now))
 
 
 def rollback_for_config(
@@ -376,25 +412,5 @@ def rollback_for_config(
             stages=stages,
             force=force,
             confirm=confirm,
+            concurrency=config.cells.concurrency,
         )
-
-
-def render_status(report: Mapping[str, object], out: TextIO) -> None:
-    """The ``status`` document as text: one line per run, then its stages."""
-    runs = report.get("runs")
-    if not isinstance(runs, list) or not runs:
-        out.write("No runs recorded yet.\n")
-        return
-    for run in runs:
-        if not isinstance(run, dict):
-            continue
-        counts = run.get("counts") or {}
-        shown = ", ".join(f"{n} {k}" for k, n in dict(counts).items() if n)
-        out.write(
-            f"run {run.get('id')}  {run.get('command')}  {run.get('status')}  "
-            f"started {run.get('started_at')}  finished {run.get('finished_at') or '-'}  "
-            f"{shown or 'no items'}\n"
-        )
-        for stage, stage_counts in dict(run.get("stages") or {}).items():
-            per = ", ".join(f"{n} {k}" for k, n in dict(stage_counts).items() if n)
-            out.write(f"    {stage:<11} {per}\n")

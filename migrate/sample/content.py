@@ -157,6 +157,8 @@ class SampleContent:
                 yield from self.workspace(ws)
             self.fs_folders.extend(made_folders(self.storage))
         template = uid("sample-template")
+        # Pydio makes the homes folder on a user's first visit of the template: it is there.
+        self.fs_folders.append(self.storage / "homes")
         yield from self.workspace(
             WorkspaceDef(
                 uuid=template,

@@ -20,9 +20,11 @@ class InstallSpec:
     """Sizes and options of a sample Pydio 8 install.
 
     ``rights`` is the number of ACL entries placed on users' personal roles (spread over
-    the workspaces); ``traps`` adds the bad data an extractor must report (corrupt role,
-    dangling rights, unsupported driver, unsafe login, slug clash by case, user without
-    password row, invalid UTF-8, 4.x rights rows, dangling share). ``real_hashes`` users get
+    the workspaces); ``traps`` adds the bad data an extractor must report (dangling rights,
+    unsupported driver, unsafe login, slug clash by case, user without password row,
+    invalid UTF-8, 4.x rights rows, dangling share); ``damage`` adds a role that cannot be
+    decoded, a blocker (issue 12: it may hold a deny), so that an install with only
+    ``traps`` can be applied without ``--force``. ``real_hashes`` users get
     their own PBKDF2 hash of ``password_for(login)``; the others share one precomputed hash
     of :data:`~migrate.sample.content.SHARED_PASSWORD` (PBKDF2 costs ~1 ms each).
     ``collect_expected=False`` skips building the ground truth (benchmarks at 100k users).
@@ -36,6 +38,7 @@ class InstallSpec:
     rights: int = 30
     shares: bool = True
     traps: bool = True
+    damage: bool = False
     real_hashes: int = 20
     batch_size: int = 2000
     collect_expected: bool = True

@@ -2,8 +2,8 @@
 
 legacy-model.md §13 lists the pitfalls: logins lower-cased, both role class names, ``C:``
 masks, 4.x rights rows, rights on deleted workspaces, broken links; the brief adds corrupt
-roles, unsupported drivers, unsafe logins, slug clashes by case, users without a password
-row and invalid UTF-8.
+roles (only with ``InstallSpec.damage``: a blocker), unsupported drivers, unsafe logins,
+slug clashes by case, users without a password row and invalid UTF-8.
 """
 
 from __future__ import annotations
@@ -47,10 +47,11 @@ def trap_rows(content: SampleContent) -> Iterator[TableRow]:
 
 
 def _role_traps(content: SampleContent) -> Iterator[TableRow]:
-    # corrupt role: a truncated serial value (a TEXT column cut short, §15)
-    broken = RoleDef(role_id="broken-role", label="Broken")
-    yield "ajxp_roles", role_row(broken, serialize_role(broken)[:-25])
-    content.finding("corrupt-role", FindingKind.ROLE, "broken-role")
+    if content.spec.damage:
+        # corrupt role: a truncated serial value (a TEXT column cut short, §15); a blocker
+        broken = RoleDef(role_id="broken-role", label="Broken")
+        yield "ajxp_roles", role_row(broken, serialize_role(broken)[:-25])
+        content.finding("corrupt-role", FindingKind.ROLE, "broken-role")
 
     # personal role of a deleted user, still holding a right
     yield from content.role(RoleDef(role_id="AJXP_USR_/ghost", acls={workspace_id_of(0): "rw"}))

@@ -107,8 +107,8 @@ def test_layouts_check_then_fixed_install_applies_verifies_and_rolls_back(
     blockers = [f for f in report["findings"] if f["severity"] == "blocker"]
     assert code == 1
     missing = {f["key"] for f in blockers if f["code"] == "datasource-folder-missing"}
-    # storage/gone, and storage/homes (the home template's folder, left out by the builder)
-    assert missing == {str(install.storage_path / "gone"), str(install.storage_path / "homes")}
+    # storage/gone (the layout trap's workspace folder that is not there)
+    assert missing == {str(install.storage_path / "gone")}
     nested = [f for f in blockers if f["code"] == "datasource-service-nested"]
     # every datasource whose objects service would sit on storage/ nests with cellsold's
     assert {f["key"] for f in nested} >= {"deep", "gone", "project00000"}

@@ -40,7 +40,9 @@ from migrate.sample import BuiltInstall, InstallSpec, build_install
 
 pytestmark = pytest.mark.e2e
 
-SPEC = InstallSpec(users=8, groups=2, roles=2, teams=1, workspaces=4, rights=12, real_hashes=2)
+SPEC = InstallSpec(
+    users=8, groups=2, roles=2, teams=1, workspaces=4, rights=12, real_hashes=2, damage=True
+)
 
 
 @pytest.fixture(scope="module")

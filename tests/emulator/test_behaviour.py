@@ -7,6 +7,7 @@ import hashlib
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -429,3 +430,22 @@ def test_data_dir_gives_common_files_content_without_writing(
         ).json()
     assert [n["Path"] for n in stats["Nodes"]] == ["common-files/projects/a.txt"]
     assert _listing(tmp_path) == before
+
+
+def test_a_request_cut_short_by_a_dying_client_is_not_acted_on(emu: EmulatorServer) -> None:
+    """A killed apply can leave a PUT whose body never fully arrived: read as ``{}`` it would
+    store an empty ACL that no REST call can remove (issue 12's crash test found one)."""
+    token = emu.mint_pat("admin")
+    host, port = urlsplit(emu.url).hostname or "", urlsplit(emu.url).port or 0
+    before = emu.state()["acls"]
+    body = b'{"Action": {"Name": "read", "Value": "1"}, "RoleID": "r", "NodeID": "n"}'
+    head = (
+        f"PUT /a/acl HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body) + 50}\r\n\r\n"
+    )
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(head.encode() + body)
+        sock.shutdown(socket.SHUT_WR)  # the client is gone: the rest never comes
+        assert sock.recv(1024) == b""  # no answer at all
+    assert emu.state()["acls"] == before
+    assert [r for r in emu.requests() if r["path"] == "/a/acl"] == []

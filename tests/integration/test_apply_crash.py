@@ -10,7 +10,6 @@ every object ends present exactly once, and no item is lost.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -22,13 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apply_support import make_folders, run_json, write_config
 
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
-from migrate.cli import main
 from migrate.config import load_config
 from migrate.errors import RunLockedError
 from migrate.load.checkpoint import CheckpointDB, this_process
-from migrate.mapping.desired import NodeKind
 from migrate.plan import desired_for_config
 from migrate.sample import BuiltInstall, InstallSpec, build_install
 
@@ -38,60 +36,6 @@ PASSWORD = "admin"  # the emulator's default admin
 # ~2,000 objects: users, groups, roles, workspaces, datasources and ~1,400 ACLs
 BIG = InstallSpec(users=400, groups=12, roles=6, teams=2, workspaces=20, rights=1400, real_hashes=2)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-# Helpers shared in spirit with tests/e2e/test_apply_cli.py (test dirs are not packages).
-def write_config(tmp: Path, install_root: Path, emu: EmulatorServer, extra: str = "") -> Path:
-    """A config file: password auth as ``admin`` (the tool's own account), own state DB."""
-    path = tmp / "config.yaml"
-    path.write_text(
-        f"legacy:\n  install_path: {install_root}\n"
-        f"cells:\n  url: {emu.url}\n  concurrency: 4\n"
-        "  auth:\n    method: password\n    login: admin\n    password: ${PW}\n"
-        f"state:\n  url: sqlite:///{tmp / 'state.db'}\n{extra}",
-        encoding="utf-8",
-    )
-    return path
-
-
-def make_folders(config: Path) -> int:
-    """Create the legacy folders the mapping points at (a built install leaves some out on
-    purpose); returns how many were created."""
-    desired = desired_for_config(
-        load_config(config, {"PW": PASSWORD}), look_at_folders=False
-    ).desired
-    folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
-    made = 0
-    nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]
-    targets = set(folders.values())
-    for node in nodes:
-        if node.kind is NodeKind.FOLDER and node.uuid is None:
-            name, _, sub = node.path.partition("/")
-            if name in folders:
-                targets.add(folders[name] / sub)
-    for target in sorted(targets):
-        if not target.exists():
-            target.mkdir(parents=True)
-            made += 1
-    return made
-
-
-def run(config: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    cmd, *rest = argv
-    code = main(
-        ["-q", cmd, "-c", str(config), *rest],
-        env={"PW": PASSWORD, **(env or {})},
-        stdout=out,
-        stderr=err,
-    )
-    return code, out.getvalue(), err.getvalue()
-
-
-def run_json(config: Path, *argv: str) -> tuple[int, dict[str, Any]]:
-    code, out, err = run(config, *argv, "--json")
-    assert out, err
-    return code, json.loads(out)
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +156,49 @@ def _now() -> Any:
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+# ~450 objects: big enough for kills inside a stage, small enough to roll back quickly
+MID = InstallSpec(users=100, groups=6, roles=4, teams=1, workspaces=8, rights=250, real_hashes=2)
+SERVER_STAMPS = ("LastUpdated", "id", "ID")  # assigned by Cells on each write (test_apply_cli)
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items() if k not in SERVER_STAMPS}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return value
+
+
+def test_rollback_after_kills_and_resumes_restores_the_exact_dump(
+    tmp_path: Path, emu: EmulatorServer
+) -> None:
+    """Issue 12 point 1: SIGKILL during apply (outcomes not yet flushed for objects Cells
+    holds), then inside a resume while it re-checks those objects, then later in another
+    resume; resume until done; ``rollback --all`` gives back the emulator's full dump."""
+    install = build_install(tmp_path / "p8", dialect="sqlite", spec=MID)
+    config = write_config(tmp_path, install.root, emu)
+    make_folders(config)
+    pristine = _comparable(emu.state())
+    first = _cli(config, "apply", "--yes", kill_after=150)  # batch of 500: none flushed yet
+    assert first.returncode == -signal.SIGKILL, first.stderr
+    inside = _cli(config, "resume", kill_after=20)  # while confirming what the kill left
+    assert inside.returncode == -signal.SIGKILL, inside.stderr
+    later = _cli(config, "resume", kill_after=100)
+    assert later.returncode == -signal.SIGKILL, later.stderr
+    final = _cli(config, "resume")
+    assert final.returncode == 0, final.stderr
+    status = json.loads(_cli(config, "status", "--json").stdout)
+    (run,) = status["runs"]
+    assert (run["status"], run["counts"]["pending"], run["counts"]["failed"]) == ("done", 0, 0)
+    # every done item that changed Cells carries the object's image
+    with CheckpointDB.open(load_config(config, {"PW": PASSWORD}).state.url, now=_now) as db:
+        changed = [i for i in db.done_items_newest_first(run["id"]) if i.action.value == "create"]
+        assert len(changed) > 400
+        assert [i.key for i in changed if i.after is None] == []
+    rolled = _cli(config, "rollback", "--all", "--yes", "--json")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    report = json.loads(rolled.stdout)
+    assert (report["refused"], report["failed"]) == ([], [])
+    assert _comparable(emu.state()) == pristine

@@ -65,6 +65,8 @@ def test_every_measure_is_reported_with_its_figures(run: tuple[Records, str]) ->
         "checkpoint",
         "memory",
         "memory-growth",
+        "rollback",
+        "rollback-ratios",
     }
     for r in _of(records, "inventory") + _of(records, "plan") + _of(records, "memory"):
         assert float(r["median_wall_s"]) > 0  # type: ignore[arg-type]
@@ -127,3 +129,21 @@ def test_memory_is_measured_at_two_sizes(run: tuple[Records, str]) -> None:
     (growth,) = _of(records, "memory-growth")
     assert growth["users"] == [small["users"], large["users"]]
     assert float(growth["rss_ratio"]) > 0  # type: ignore[arg-type]
+
+
+def test_rollback_undoes_everything_it_applied_at_each_concurrency(
+    run: tuple[Records, str],
+) -> None:
+    records, _ = run
+    rollbacks = _of(records, "rollback")
+    assert {(r["latency_ms"], r["concurrency"]) for r in rollbacks} == {
+        (10.0, 1),
+        (10.0, 4),
+        (10.0, 8),
+    }
+    for r in rollbacks:
+        workload = r["workload"]
+        assert isinstance(workload, dict)
+        assert (r["objects"], r["failed"]) == (sum(workload.values()), 0), r
+    (ratios,) = _of(records, "rollback-ratios")
+    assert set(ratios["speedup_vs_sequential"]) == {"1", "4", "8"}  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -25,7 +26,13 @@ from migrate.load.checkpoint import (
     PlannedItem,
     RunStatus,
 )
-from migrate.load.checkpoint_schema import ItemAction, metadata, schema_version
+from migrate.load.checkpoint_schema import (
+    SCHEMA_VERSION,
+    ItemAction,
+    PasswordState,
+    metadata,
+    schema_version,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -63,11 +70,13 @@ def test_open_creates_schema_once_and_reopens(url: str, clock: Clock) -> None:
         assert again.runs() == []
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        assert conn.execute(sa.select(schema_version.c.version)).scalars().all() == [1]
+        assert conn.execute(sa.select(schema_version.c.version)).scalars().all() == [SCHEMA_VERSION]
     engine.dispose()
 
 
-@pytest.mark.parametrize(("version", "words"), [(2, "newer"), (0, "older")])
+@pytest.mark.parametrize(
+    ("version", "words"), [(SCHEMA_VERSION + 1, "newer"), (0, "older")], ids=["newer", "older"]
+)
 def test_schema_version_mismatch_is_refused(
     url: str, clock: Clock, version: int, words: str
 ) -> None:
@@ -270,9 +279,11 @@ def test_last_changing_run_and_rollback_across_runs(db: CheckpointDB) -> None:
 
 def test_status_report_document(db: CheckpointDB, clock: Clock) -> None:
     run = db.start_run(command="apply", holder=ME, fingerprint="abc")
-    ids = db.record_planned(run.id, _plan(3) + _plan(2, stage="acls"))
+    users = [replace(p, password=True) for p in _plan(3)]
+    ids = db.record_planned(run.id, users + _plan(2, stage="acls"))
     with db.writer(run.id, holder=ME) as writer:
         writer.mark_done(ids[0])
+        writer.mark_password(ids[0], PasswordState.FAILED, error="password not set: x")
         writer.mark_failed(ids[1], error="e")
         writer.mark_skipped(ids[3], reason="r")
     started = clock.t.isoformat()
@@ -291,9 +302,40 @@ def test_status_report_document(db: CheckpointDB, clock: Clock) -> None:
                     "acls": {"done": 0, "failed": 0, "pending": 1, "skipped": 1, "rolled_back": 0},
                     "users": {"done": 1, "failed": 1, "pending": 1, "skipped": 0, "rolled_back": 0},
                 },
+                "passwords": {"pending": 2, "done": 0, "failed": 1, "reset": 0},
             }
         ],
+        "passwords_not_set": [
+            {"login": "users-00000", "run": run.id, "state": "failed"},
+            {"login": "users-00001", "run": run.id, "state": "pending"},
+            {"login": "users-00002", "run": run.id, "state": "pending"},
+        ],
     }
+    (first, *_) = db.items(run.id)
+    assert (first.status, first.password, first.error) == (
+        ItemStatus.DONE,
+        PasswordState.FAILED,
+        "password not set: x",
+    )
+
+
+def test_password_steps_are_batched_with_the_outcomes(db: CheckpointDB) -> None:
+    """50 users (MariaDB's staged multi-row path from 20): the done and the password state
+    of one item reported in one batch land together; a later batch changes only the step."""
+    run = db.start_run(command="apply", holder=ME)
+    ids = db.record_planned(run.id, [replace(p, password=True) for p in _plan(50)])
+    with db.writer(run.id, holder=ME) as writer:
+        for item_id in ids:
+            writer.mark_done(item_id, cells_id=f"u-{item_id}", after={"Login": str(item_id)})
+            writer.mark_password(item_id, PasswordState.RESET)
+    with db.writer(run.id, holder=ME) as writer:
+        for item_id in ids[:25]:
+            writer.mark_password(item_id, PasswordState.DONE)
+    records = list(db.items(run.id))
+    assert {r.status for r in records} == {ItemStatus.DONE}
+    assert [r.password for r in records] == [PasswordState.DONE] * 25 + [PasswordState.RESET] * 25
+    assert all(r.after == {"Login": str(r.id)} and r.cells_id == f"u-{r.id}" for r in records)
+    assert db.password_steps_left() == []
 
 
 def test_resume_reopens_an_interrupted_run(db: CheckpointDB, clock: Clock) -> None:

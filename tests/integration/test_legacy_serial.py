@@ -9,11 +9,14 @@ user folder without a users.ser entry, a users.ser entry without a folder.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from conftest import load_ser_builder
 
+from migrate.cells.emulator import EmulatorConfig, EmulatorServer
+from migrate.cli import main
 from migrate.config import LegacyConfig
 from migrate.errors import LegacyError
 from migrate.legacy.bootstrap import discover_install
@@ -171,10 +174,11 @@ def test_64_groups_roles_workspaces_exact(pydio64: Path) -> None:
 def test_64_findings_exact(pydio64: Path) -> None:
     inventory = read(pydio64)
     assert [(f.severity, f.kind, f.key, f.code) for f in inventory.findings] == [
+        # a role that cannot be decoded may hold a deny: a blocker (issue 12)
+        (Severity.BLOCKER, FindingKind.ROLE, "AJXP_USR_/bob", "corrupt-role"),
+        (Severity.BLOCKER, FindingKind.ROLE, "broken", "corrupt-role"),
         (Severity.WARNING, FindingKind.ACL, f"editors#{GONE}", "dangling-right"),
-        (Severity.WARNING, FindingKind.ROLE, "AJXP_USR_/bob", "corrupt-role"),
         (Severity.WARNING, FindingKind.ROLE, "AJXP_USR_/john doe", "invalid-utf8"),
-        (Severity.WARNING, FindingKind.ROLE, "broken", "corrupt-role"),
         (Severity.WARNING, FindingKind.USER, "john doe", "unsafe-login"),
         (Severity.WARNING, FindingKind.USER, RENE, "invalid-utf8"),
         (Severity.WARNING, FindingKind.USER, RENE, "unsafe-login"),
@@ -242,6 +246,32 @@ def test_corrupt_users_ser_is_a_blocker_finding(tmp_path: Path) -> None:
     assert [(f.key, f.code) for f in blockers] == [("users.ser", "corrupt-file")]
     assert [u.login for u in inventory.users] == ["Paul", "admin"]  # still read, without hashes
     assert all(not u.has_auth_row for u in inventory.users)
+
+
+@pytest.mark.parametrize("install", ["6.4", "4.x"])
+def test_a_truncated_repo_ser_is_a_blocker_and_check_names_it(tmp_path: Path, install: str) -> None:
+    """Issue 12: users migrated with no workspace (apply exited 0) when repo.ser was cut."""
+    (ser.build_pydio64 if install == "6.4" else ser.build_ajxp4)(tmp_path)
+    (repo,) = tmp_path.rglob("repo.ser")
+    repo.write_bytes(repo.read_bytes()[:40])
+    inventory = read(tmp_path)
+    blockers = [f for f in inventory.findings if f.severity is Severity.BLOCKER]
+    assert [(f.kind, f.key, f.code) for f in blockers if f.code == "workspace-store"] == [
+        (FindingKind.WORKSPACE, str(repo), "workspace-store")
+    ]
+    config = tmp_path / "config.yaml"
+    with EmulatorServer(EmulatorConfig(seed=1)) as emu:
+        config.write_text(
+            f"legacy:\n  install_path: {tmp_path}\ncells:\n  url: {emu.url}\n"
+            "  auth:\n    method: pat\n    token: ${T}\n",
+            encoding="utf-8",
+        )
+        out, err = io.StringIO(), io.StringIO()
+        env = {"T": emu.mint_pat("admin")}
+        code = main(["-q", "check", "-c", str(config)], env=env, stdout=out, stderr=err)
+    assert code == 1
+    assert f"workspace:{repo}" in out.getvalue()
+    assert "cannot be decoded" in out.getvalue()
 
 
 def test_reading_twice_gives_the_same_inventory(pydio64: Path) -> None:

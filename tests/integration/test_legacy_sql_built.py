@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.integration
 
-SPEC = InstallSpec(users=12, groups=3, roles=2, teams=1, workspaces=10, rights=40)
+SPEC = InstallSpec(users=12, groups=3, roles=2, teams=1, workspaces=10, rights=40, damage=True)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import signal
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
+from emulator_hooks import TriggerEmulator, signal_at, start_cli
 
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cli import main
@@ -176,16 +179,121 @@ def test_a_failed_hash_write_is_finished_by_resume(
     config = _config(
         tmp_path, install, emu, f"  strategy: keep-hash\n  cells_database_url: {wrong}\n"
     )
+    already = {u["Login"] for u in emu.state()["users"]}
     code, err = _apply_users(config)
-    assert code == 3, err  # partial: the users failed, the groups were done
-    assert _migrated(emu) == []  # each failed create was undone
+    assert code == 3, err  # partial: the users' password steps failed
+    # The users exist, locked out (a random password nobody knows), their step failed.
+    assert len(_migrated(emu)) == SPEC.users - 1
+    assert _login(emu, "user00001", password_for("user00001")) == 401
     assert "user:user00001" in err
     assert "sha256:1000:" not in err
+    created = {u["Login"] for u in emu.state()["users"]} - already
+    _, status, _ = _run(config, "status", "--json")
+    (run,) = json.loads(status)["runs"]
+    # ldap.user has no legacy hash: its password is left to a reset, the others failed
+    assert run["passwords"]["reset"] == 1
+    assert run["passwords"]["failed"] == len(created) - 1
+    code, out, _ = _run(config, "verify", "--json")
+    assert code == 1
+    assert {p["login"] for p in json.loads(out)["passwords"]} == created - {"ldap.user"}
     config = _config(
         tmp_path, install, emu, f"  strategy: keep-hash\n  cells_database_url: {db_url}\n"
     )
     code, _, err = _run(config, "resume")
     assert code == 0, err
+    _, status, _ = _run(config, "status", "--json")
+    (run,) = json.loads(status)["runs"]
+    assert run["passwords"]["failed"] == run["passwords"]["pending"] == 0
+    assert run["passwords"]["done"] + run["passwords"]["reset"] == len(created)
+    _, out, _ = _run(config, "verify", "--json")  # exit 1: the other stages are not applied
+    assert json.loads(out)["passwords"] == []
     assert len(_migrated(emu)) == SPEC.users - 1
     assert _login(emu, "user00001", password_for("user00001")) == 200
     assert _login(emu, "user00003", password_for("user00003")) == 200  # the MD5 one
+
+
+def _killed_apply(config: Path, emu: TriggerEmulator, at: int) -> None:
+    """``apply --stage users`` in a child process, SIGKILLed inside its ``at``-th user create:
+    the user exists, the apply never learns it, its password step never runs."""
+    child = start_cli(
+        config, "apply", "--yes", "--force", "--stage", "users", password=ADMIN_PASSWORD
+    )
+    _, err = signal_at(emu, child, signal.SIGKILL, count=at)
+    assert child.returncode == -signal.SIGKILL, err
+
+
+@pytest.fixture
+def killer(db_url: str) -> Iterator[TriggerEmulator]:
+    with TriggerEmulator(EmulatorConfig(seed=5, index_delay_s=0.0, user_db_url=db_url)) as e:
+        yield e
+
+
+def _created_by_run(emu: EmulatorServer, already: set[str]) -> set[str]:
+    return {u["Login"] for u in emu.state()["users"]} - already
+
+
+def test_keep_hash_survives_a_kill_between_the_create_and_the_hash_write(
+    install: BuiltInstall, killer: TriggerEmulator, db_url: str, tmp_path: Path
+) -> None:
+    config = _config(
+        tmp_path, install, killer, f"  strategy: keep-hash\n  cells_database_url: {db_url}\n"
+    )
+    assert (
+        _run(config, "apply", "--yes", "--force", "--stage", "groups", "--stage", "roles")[0] == 0
+    )
+    already = {u["Login"] for u in killer.state()["users"]}
+    _killed_apply(config, killer, at=3)
+    # the user whose create was killed (and any other caught between its create and its
+    # hash write) cannot log in with its legacy password …
+    created = _created_by_run(killer, already)
+    locked = {u for u in created - {"ldap.user"} if _login(killer, u, _original(u)) == 401}
+    assert locked
+    # … and status and verify name it (its item may not even be confirmed)
+    _, out, _ = _run(config, "status", "--json")
+    assert locked <= {s["login"] for s in json.loads(out)["passwords_not_set"]}
+    _, text, _ = _run(config, "status")
+    assert "without the password the strategy sets" in text
+    assert "`cells-migrate resume --run 2` sets it" in text
+    code, out, _ = _run(config, "verify", "--json")
+    assert code == 1
+    assert locked <= {p["login"] for p in json.loads(out)["passwords"]}
+    code, _, err = _run(config, "resume")
+    assert code == 0, err
+    every = _created_by_run(killer, already)
+    assert len(every) == len(_migrated(killer)) + 3  # Mixed.Case, john smith, ldap.user
+    for login in every - {"ldap.user"}:  # ldap.user has no legacy hash: reset
+        assert _login(killer, login, _original(login)) == 200, login
+    _, out, _ = _run(config, "verify", "--json")
+    assert json.loads(out)["passwords"] == []
+
+
+def test_random_passwords_survive_a_kill_between_the_create_and_the_csv_row(
+    install: BuiltInstall, killer: TriggerEmulator, tmp_path: Path
+) -> None:
+    csv_path = tmp_path / "random.csv"
+    config = _config(
+        tmp_path, install, killer, f"  strategy: random\n  random_passwords_file: {csv_path}\n"
+    )
+    assert (
+        _run(config, "apply", "--yes", "--force", "--stage", "groups", "--stage", "roles")[0] == 0
+    )
+    already = {u["Login"] for u in killer.state()["users"]}
+    _killed_apply(config, killer, at=2)
+    code, _, err = _run(config, "resume")
+    assert code == 0, err
+    with csv_path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    last = dict(rows)  # a login written twice: the later row is the valid one
+    assert set(last) == _created_by_run(killer, already)
+    for login, password in last.items():
+        assert _login(killer, login, password) == 200, login
+    _, out, _ = _run(config, "status", "--json")
+    assert json.loads(out)["passwords_not_set"] == []
+
+
+def _original(login: str) -> str:
+    """The legacy password of a built install's user."""
+    if not login.startswith("user"):
+        return password_for({"mixed.case": "Mixed.Case"}.get(login, login))
+    index = int(login.removeprefix("user"))
+    return password_for(login) if index < SPEC.real_hashes else SHARED_PASSWORD

@@ -15,7 +15,7 @@ from migrate.legacy.bootstrap import (
     assemble_install,
     discover_install,
 )
-from migrate.legacy.model import WorkspaceSource
+from migrate.legacy.model import Severity, WorkspaceSource
 from migrate.secret import Secret
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -210,7 +210,14 @@ def test_legacy_sql_template_raw_dibi() -> None:
         "mysql+pymysql://ajxp_user:p%40ss%3Aw%2Frd@db.example.org:3307/ajxp?charset=utf8mb4"
     )
     assert found.auth.database == found.conf.database
-    assert found.warnings[-1].startswith(f"{ROOT}/conf/bootstrap_repositories.php not found")
+    # no bootstrap_repositories.php: the static workspaces are unknown, a blocker
+    (missing,) = found.findings
+    assert (missing.code, missing.key) == (
+        "workspace-store",
+        f"{ROOT}/conf/bootstrap_repositories.php",
+    )
+    assert missing.severity is Severity.BLOCKER
+    assert "is missing" in missing.message
 
 
 def test_legacy_multi_auth_master_ldap_slave_serial() -> None:

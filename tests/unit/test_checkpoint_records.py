@@ -122,7 +122,9 @@ def test_status_entry_totals_and_stages() -> None:
         user="ops",
         summary=None,
     )
-    entry = status_entry(run, {"users": {"done": 2, "failed": 1}, "acls": {"skipped": 4}})
+    entry = status_entry(
+        run, {"users": {"done": 2, "failed": 1}, "acls": {"skipped": 4}}, {"failed": 1}
+    )
     assert entry == {
         "id": 3,
         "command": "apply",
@@ -135,4 +137,5 @@ def test_status_entry_totals_and_stages() -> None:
             "acls": {"done": 0, "failed": 0, "pending": 0, "skipped": 4, "rolled_back": 0},
             "users": {"done": 2, "failed": 1, "pending": 0, "skipped": 0, "rolled_back": 0},
         },
+        "passwords": {"pending": 0, "done": 0, "failed": 1, "reset": 0},
     }

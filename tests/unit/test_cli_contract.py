@@ -53,3 +53,14 @@ def test_unreadable_config_is_an_error_exit_1(tmp_path: Path) -> None:
     )
     assert code == 1
     assert err.getvalue().startswith("error: cannot read the configuration file")
+
+
+def test_interrupt_exit_codes_are_documented() -> None:
+    """Ctrl-C 130 and SIGTERM 143 (issue 12) are in the README's exit-code table, and the
+    constants ``cli`` returns are those numbers."""
+    from migrate import cli
+
+    text = README.read_text(encoding="utf-8")
+    assert (cli.EXIT_INTERRUPTED, cli.EXIT_TERMINATED) == (130, 143)
+    assert "| 130 | interrupted (Ctrl-C)" in text
+    assert "| 143 | terminated (SIGTERM" in text

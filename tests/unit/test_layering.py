@@ -87,6 +87,8 @@ def test_layer_does_not_import(
                 "migrate.load.checkpoint_records",
                 "migrate.load.checkpoint_queries",
                 "migrate.load.checkpoint_writer",
+                "migrate.load.checkpoint_identity",
+                "migrate.load.checkpoint_upgrade",
                 "migrate.load.lock",
                 "migrate.load.passwords",
                 "migrate.cells.emulator.userdb",

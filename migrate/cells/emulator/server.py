@@ -179,6 +179,11 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if len(raw) < length:
+            # The client died mid-request (a killed apply): like any HTTP server, never act
+            # on a truncated body (read as {} it would store an empty object).
+            self.close_connection = True
+            return
         if url.path.startswith("/_emulator/"):
             self._send(control(self.emulator, self.command, url.path, raw))
             return
