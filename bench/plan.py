@@ -24,8 +24,9 @@ from bench.apply import run_ceiling
 from bench.common import EmulatorProcess, Measure, measure, median_of, sqlite_install, write_config
 from bench.workload import STAGES, Workload, plain_requests
 from migrate.cells.client import CellsClient
+from migrate.commands import desired as desired_for_config
 from migrate.config import load_config
-from migrate.plan import ActionType, DesiredIndex, build_plan, desired_for_config
+from migrate.plan import ActionType, DesiredIndex, build_plan
 from migrate.sample.spec import InstallSpec
 
 

@@ -87,6 +87,11 @@ class CellsError(MigrateError):
     """Talking to Cells failed."""
 
 
+class DatasourceUnusable(CellsError):
+    """A datasource Cells does not serve, does not have, or did not index in time: the
+    objects that need its folders cannot be written (they fail with this reason)."""
+
+
 class CellsTransportError(CellsError):
     """No answer from Cells: connect/read timeout or dropped connection. Safe to retry reads."""
 

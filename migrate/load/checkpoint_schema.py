@@ -31,6 +31,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
 from migrate.errors import CheckpointError, excerpt
+from migrate.jsontypes import JsonObject as JsonObject
+from migrate.jsontypes import JsonValue as JsonValue
 from migrate.load.checkpoint_upgrade import upgrade
 from migrate.secret import Secret, hide_password
 
@@ -42,9 +44,14 @@ SCHEMA_VERSION = 2
 LOCK_ROW_ID = 1
 ERROR_CHARS = 300  # the brief: last error cut to 300 characters (errors.excerpt adds "…")
 
-JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
-JsonObject: TypeAlias = dict[str, JsonValue]
 Now: TypeAlias = Callable[[], datetime]
+
+
+class RunCommand(StrEnum):
+    """The command a run records (``resume`` continues an ``apply`` run)."""
+
+    APPLY = "apply"
+    ROLLBACK = "rollback"
 
 
 class RunStatus(StrEnum):

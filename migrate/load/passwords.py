@@ -20,10 +20,11 @@ import sqlalchemy as sa
 
 from migrate.config import Config, PasswordsConfig, PasswordStrategy
 from migrate.errors import CellsError, ConfigError, MigrateError
+from migrate.kinds.user import creates_user
+from migrate.kinds.vocabulary import Action
 from migrate.load.checkpoint_schema import PasswordState
 from migrate.load.password_files import FileMode, RandomPasswordFile, generate_password
 from migrate.mapping.desired import DesiredUser, PasswordAction
-from migrate.plan.actions import Action, ActionType, Kind
 from migrate.secret import Secret, hide_password
 
 log = logging.getLogger(__name__)
@@ -290,9 +291,7 @@ def hook_for_run(
     steps a crash left (``steps_left``), appended to when resuming (never overwritten); the
     database pool is sized to ``cells.concurrency``. Raises ``ConfigError``.
     """
-    creates = steps_left or any(
-        a.kind is Kind.USER and a.action is ActionType.CREATE for a in actions
-    )
+    creates = steps_left or any(creates_user(a) for a in actions)
     return PasswordHook.for_config(
         config.passwords,
         file_mode=FileMode.APPEND if resuming else FileMode.REFUSE,

@@ -17,9 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from emulator_replay import FakeClock
 
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
+from tests.emulator.emulator_replay import FakeClock
 
 pytestmark = pytest.mark.integration
 REDIRECT = "http://localhost:3000/servers/callback"

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from checkpoint_support import Clock, fresh_url
-from conftest import TestDatabase
 from sqlalchemy.dialects import mysql
 
 from migrate.load.checkpoint import CheckpointDB, ItemStatus, LockHolder, RunStatus
-from migrate.load.checkpoint_schema import SCHEMA_VERSION, PasswordState, schema_version
+from migrate.load.checkpoint_schema import SCHEMA_VERSION, PasswordState, RunCommand, schema_version
+from tests.support.checkpoint import Clock, fresh_url
+from tests.support.databases import TestDatabase
 
 pytestmark = pytest.mark.integration
 
@@ -126,7 +126,7 @@ def write_v1(url: str) -> None:
                 conn.execute(
                     sa.insert(V1_RUNS).values(
                         id=run_id,
-                        command="apply",
+                        command=RunCommand.APPLY,
                         fingerprint="fp",
                         status=status,
                         started_at=STAMP,

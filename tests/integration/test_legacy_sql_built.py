@@ -28,7 +28,7 @@ from migrate.sample import BuiltInstall, InstallSpec, build_install
 from migrate.sample.ids import DEAD_WORKSPACE, login_of
 
 if TYPE_CHECKING:
-    from conftest import TestDatabase
+    from tests.support.databases import TestDatabase
 
 pytestmark = pytest.mark.integration
 

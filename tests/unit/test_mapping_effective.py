@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_mapping_cases import RULES, inventory, role, user, ws
 
 from migrate.legacy.model import DENY, Inventory, LegacyGroup, LegacyUser
 from migrate.mapping import DesiredState, DesiredUser, DesiredWorkspace, RoleTarget, map_inventory
+from tests.unit.test_mapping_cases import RULES, inventory, role, user, ws
 
 WS = [f"{i:x}" * 32 for i in range(1, 5)]
 GROUPS = ["/g1", "/g1/s", "/g2"]

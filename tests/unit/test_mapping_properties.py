@@ -13,7 +13,6 @@ import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_mapping_cases import RULES, inventory, role, user, ws
 
 from migrate.legacy.model import (
     HashFormat,
@@ -29,6 +28,7 @@ from migrate.legacy.model import (
 from migrate.mapping import DesiredState, PasswordStrategy, map_inventory
 from migrate.mapping.ids import is_valid_bucket, is_valid_slug
 from migrate.secret import Secret
+from tests.unit.test_mapping_cases import RULES, inventory, role, user, ws
 
 SEGMENTS = ["exp", "laser", "lib", "data", "exp", "lib", "My Files", "x", "personal", "AJXP_USER"]
 WS_IDS = ["0", "1", "fs_template", "ajxp_home", *(f"{i:x}" * 32 for i in range(1, 7))]

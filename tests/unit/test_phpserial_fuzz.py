@@ -6,12 +6,8 @@ library's reader.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -19,24 +15,8 @@ from hypothesis import strategies as st
 
 from migrate.errors import LegacyFormatError
 from migrate.legacy.phpserial import PhpArray, PhpObject, PhpValue, loads, loads_entries
-
-BUILDER = Path(__file__).resolve().parents[1] / "builders" / "ser_install.py"
-
-
-def _load_builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ser_install", BUILDER)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("ser_install", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-ser = _load_builder()
-
-# real sample rows and the spec's examples (tests/unit is on sys.path in pytest's prepend mode)
-from test_phpserial import REAL_PAYLOADS as REAL  # noqa: E402
+from tests.builders import ser_install as ser
+from tests.unit.test_phpserial import REAL_PAYLOADS as REAL  # real sample rows, spec examples
 
 FUZZ = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
