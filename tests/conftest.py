@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-_LOGGERS = ("", "urllib3", "requests_oauthlib", "oauthlib")
+_LOGGERS = ("", "urllib3")
 
 
 @pytest.fixture(autouse=True)
