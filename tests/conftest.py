@@ -9,6 +9,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.examples import load_profile
+
+load_profile()
+
 _LOGGERS = ("", "urllib3")
 
 

@@ -27,7 +27,7 @@ from migrate.demo_setup import DemoLayout, copy_data_folders, write_config, writ
 from migrate.sample import InstallSpec, build_install
 from tests.support.cli import run_cli
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNBOOKS = sorted((ROOT / "runbooks").glob("*.md"))

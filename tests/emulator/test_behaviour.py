@@ -411,7 +411,7 @@ def test_same_seed_and_requests_give_the_same_state(clock: FakeClock, tmp_path: 
 
     first, second = run(), run()
     assert first == second
-    assert [u["Login"] for u in first["users"]] == ["admin", "amy", "pydio.anon.user", "zed"]  # type: ignore[index]
+    assert [u["Login"] for u in first["users"]] == ["admin", "amy", "pydio.anon.user", "zed"]  # type: ignore[attr-defined]
 
 
 def test_data_dir_gives_common_files_content_without_writing(

@@ -29,7 +29,7 @@ from migrate.sample import BuiltInstall, InstallSpec, build_install
 from tests.support.cli import PASSWORD, make_folders, run_cli, run_json, write_config
 from tests.support.emulator_state import comparable
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # ~2,000 objects: users, groups, roles, workspaces, datasources and ~1,400 ACLs
 BIG = InstallSpec(users=400, groups=12, roles=6, teams=2, workspaces=20, rights=1400, real_hashes=2)

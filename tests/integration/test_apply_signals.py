@@ -25,7 +25,7 @@ from tests.support.cli import PASSWORD, make_folders, run_json, start_cli, write
 from tests.support.databases import TestDatabase
 from tests.support.emulator_hooks import TriggerEmulator, signal_at
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SMALL = InstallSpec(users=60, groups=4, roles=2, teams=1, workspaces=4, rights=80, real_hashes=2)
 
