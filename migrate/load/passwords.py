@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable
 import sqlalchemy as sa
 
 from migrate.config import Config, PasswordsConfig, PasswordStrategy
+from migrate.drivers import missing_driver
 from migrate.errors import CellsError, ConfigError, MigrateError
 from migrate.kinds.user import creates_user
 from migrate.kinds.vocabulary import Action
@@ -43,6 +44,9 @@ def check_password_table(url: Secret) -> list[str]:
     try:
         engine = sa.create_engine(url.reveal())
     except (sa.exc.ArgumentError, ImportError) as exc:
+        driver = missing_driver(url.reveal(), exc)
+        if driver:
+            return [f"passwords.cells_database_url ({shown}): {driver}"]
         return [f"passwords.cells_database_url is not a usable SQLAlchemy URL ({shown}): {exc}"]
     try:
         with engine.connect() as conn:
@@ -88,9 +92,8 @@ class PasswordWriter:
                 **_pool_args(url.reveal(), pool_size),
             )
         except (sa.exc.ArgumentError, ImportError) as exc:
-            raise ConfigError(
-                f"passwords.cells_database_url is not a usable SQLAlchemy URL ({self.shown_url})"
-            ) from exc
+            why = missing_driver(url.reveal(), exc) or "not a usable SQLAlchemy URL"
+            raise ConfigError(f"passwords.cells_database_url ({self.shown_url}): {why}") from exc
         self._table = sa.table(USER_TABLE, sa.column("uuid"), sa.column("etag"))
 
     def __repr__(self) -> str:
