@@ -22,6 +22,9 @@ from migrate.cells.models import User
 from migrate.commands import ApplyOptions, Hooks
 from migrate.config import AuthConfig, AuthMethod, Config, load_config
 from migrate.errors import RunLockedError
+from migrate.kinds.registry import handler_for
+from migrate.kinds.vocabulary import ActionType, Kind
+from migrate.load.apply import Applier, Refs
 from migrate.load.checkpoint import LockHolder, RunStatus
 from migrate.load.checkpoint_schema import RunCommand
 from migrate.mapping.desired import NodeKind
@@ -274,3 +277,33 @@ def test_lock_of_another_host_refuses_until_force_unlock(
     with commands.open_state(config, now=_now) as db:
         assert db.get_run(stuck.id).status is RunStatus.INTERRUPTED
         assert db.lock_state().free
+
+
+def test_the_inverse_of_a_create_is_a_delete_the_applier_runs(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    """``Action.inverse()`` of what a run created runs through the kind's handler like any
+    action (what a future incremental sync plans for objects no longer wanted): the object
+    is gone, the image it had is what ``before`` returned, and a second delete is a no-op."""
+    config = _config(install, emu, tmp_path)
+    assert commands.apply(config, ApplyOptions(), now=_now).status is RunStatus.DONE
+    with commands.open_state(config, now=_now, create=False) as db:
+        created = [i for i in db.done_items_newest_first(None) if i.action.value == "create"]
+    picked = {i.kind: i for i in created if i.kind in (Kind.ACL, Kind.USER, Kind.ROLE)}
+    assert set(picked) == {Kind.ACL, Kind.USER, Kind.ROLE}
+    with CellsClient(config.cells, read_only=False) as client:
+        applier = Applier(client, Refs())
+        for item in picked.values():
+            recorded = item.as_action()
+            assert recorded is not None
+            delete = recorded.inverse()
+            assert delete is not None
+            assert delete.action is ActionType.DELETE
+            handler = handler_for(item.kind)
+            assert handler.read(client, item.ref) is not None
+            before = applier.before(delete, None)
+            assert before is not None
+            assert not handler.changed_since(before, handler.from_image(item.after or {}))
+            applier.write(delete, None)
+            assert handler.read(client, item.ref) is None
+            applier.write(delete, None)  # already gone: nothing to do
