@@ -21,8 +21,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bench.common import EmulatorProcess, sqlite_install, write_config
+from migrate import commands
 from migrate.cells.client import CellsClient
-from migrate.commands import desired as desired_for_config
 from migrate.config import Config, load_config
 from migrate.kinds import group, role, user
 from migrate.mapping import PasswordAction
@@ -83,7 +83,7 @@ def prepare(root: Path, emu: EmulatorProcess, users: int) -> Workload:
         state=f"sqlite:///{root / 'state.db'}",
     )
     config = load_config(path, env={"CELLS_TOKEN": emu.token})
-    inputs = desired_for_config(config)
+    inputs = commands.desired(config)
     emu.reset()
     with CellsClient(config.cells, read_only=True) as reader:
         plan = build_plan(inputs.desired, reader, stages=STAGES, inputs_digest=inputs.digest)

@@ -8,6 +8,7 @@
     │  └─ LegacyFormatError   PHP serial, unknown schema, corrupt file
     ├─ MappingError           a rule cannot apply (strict mode)
     ├─ CellsError
+    │  ├─ DatasourceUnusable           a datasource not served or not indexed in time
     │  ├─ CellsTransportError          transient: timeout, dropped connection
     │  ├─ ReadOnlyViolation            a write attempted on a read-only (dry-run) client
     │  └─ CellsHTTPError (method, path, status, body excerpt)

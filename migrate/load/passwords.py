@@ -172,7 +172,7 @@ class PasswordHook:
     * ``reset``: the login is listed for a reset (``users_to_reset``).
 
     Only created users reach it (an adopted user keeps its password; the account the tool
-    logs in with is never planned for a write, plan/users.py). Thread-safe.
+    logs in with is never planned for a write, kinds/user.py). Thread-safe.
     """
 
     def __init__(
