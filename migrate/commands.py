@@ -9,6 +9,9 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from migrate.audit.report import AuditReport
+from migrate.audit.run import AuditOptions as AuditOptions
+from migrate.audit.run import audit_for_config
 from migrate.config import Config
 from migrate.legacy.reader import read_install
 from migrate.load.result import ApplyResult
@@ -122,6 +125,14 @@ def rollback(
 def verify(config: Config, *, progress: Progress | None = None) -> VerifyReport:
     """Audit Cells against the desired state (read-only)."""
     return verify_for_config(config, progress=progress)
+
+
+def audit(
+    config: Config, options: AuditOptions, *, progress: Progress | None = None
+) -> AuditReport:
+    """Per-user access parity: Pydio's rules on the legacy data against Cells' rules on the
+    live Cells (read-only on both sides)."""
+    return audit_for_config(config, options, now=_now().timestamp(), progress=progress)
 
 
 def emulator(
