@@ -8,8 +8,11 @@ The rules, with the recordings that show them (cells-v3-recordings, Cells 3.0.9)
   role of each group of the user's ``GroupPath`` from the top, the roles whose
   ``AutoApplies`` hold the user's profile (put before the first assigned role, in the
   order the role search returns them), the assigned roles in stored order (teams
-  included) with ``ForceOverride`` ones moved last, and the user's own role (Uuid = the
-  user's Uuid) last. The stack is rebuilt from these parts rather than read from a user
+  included), and the user's own role (Uuid = the user's Uuid) last. ``ForceOverride``
+  roles keep their place: cells-v3-behaviour.md says ``ByOverride`` moves them last, but
+  the recording shows a user with ``[rec2-role-b (ForceOverride), rec2-role-a]`` read back
+  in that order (role-autoapplies-and-teams.yaml, after ``PUT /a/role/rec2-role-b``); the
+  recording wins. The stack is rebuilt from these parts rather than read from a user
   answer: Cells caches auto-applies for ~10 s, and the parts are what it resolves from.
 * **ACLs on one node** (``user-and-group-role-acls.yaml``): the **last** role of the stack
   that has read/write/deny ACLs on a node replaces the earlier ones for that node: group
@@ -65,7 +68,6 @@ class CellsRole:
     uuid: str
     label: str
     auto_applies: tuple[str, ...] = ()
-    force_override: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -173,9 +175,7 @@ class CellsModel:
             if uuid:
                 ids.append(uuid)
         auto = [r.uuid for r in self.auto if user.profile in r.auto_applies]
-        others = auto + [r for r in user.roles if r not in auto]
-        forced = {r for r in others if (role := self.roles.get(r)) and role.force_override}
-        ids += [r for r in others if r not in forced] + [r for r in others if r in forced]
+        ids += auto + [r for r in user.roles if r not in auto]
         ids.append(user.uuid)
         return ids
 

@@ -146,12 +146,7 @@ def read_snapshot(
         model = CellsModel(
             groups={g.path: g.uuid for g in f_groups.result()},
             roles={
-                r.uuid: CellsRole(
-                    uuid=r.uuid,
-                    label=r.label,
-                    auto_applies=r.auto_applies,
-                    force_override=r.force_override,
-                )
+                r.uuid: CellsRole(uuid=r.uuid, label=r.label, auto_applies=r.auto_applies)
                 for r in roles
             },
         )

@@ -184,6 +184,10 @@ class LegacyOracle:
                 sharer = users.get(owner)
                 group = sharer.group_path if sharer is not None else "/"
                 place = self.paths.location(ws, owner, group)
+                parent = self.workspaces.get(share.parent_workspace_id or "")
+                if share.path and parent is not None:  # a file link: the file itself
+                    base = self.paths.location(parent, owner, group)
+                    place = base.join(share.path) if base is not None else place
                 guest = users.get(share.guest_user or "")
                 if guest is not None:
                     value = self.stacks.merged(guest).rights.get(ws.workspace_id, ("", ""))[0]
