@@ -471,26 +471,29 @@ def parse_accept_rules(raw: object, where: str, problems: list[str]) -> tuple[Ac
         if not isinstance(item, Mapping):
             problems.append(f"{key}: must be a mapping with a reason")
             continue
-        bad = [k for k in item if k not in (*ACCEPT_MATCH_KEYS, "reason")]
-        for name in bad:
-            problems.append(f"{key}.{name}: unknown key (use {', '.join(ACCEPT_MATCH_KEYS)})")
-        values = {k: v for k, v in item.items() if k in ACCEPT_MATCH_KEYS or k == "reason"}
-        if any(not isinstance(v, str) or not v.strip() for v in values.values()):
-            problems.append(f"{key}: every value must be a non-empty string")
+        problem = _accept_problem(item)
+        if problem:
+            problems.append(f"{key}{problem}")
             continue
-        if not values.get("reason"):
-            problems.append(f"{key}.reason: is required (why this difference is accepted)")
-            continue
-        if not set(values) - {"reason"}:
-            problems.append(f"{key}: needs at least one of {', '.join(ACCEPT_MATCH_KEYS)}")
-            continue
-        if values.get("change") not in (None, *ACCEPT_CHANGES):
-            problems.append(f"{key}.change: must be one of {', '.join(ACCEPT_CHANGES)}")
-            continue
-        if bad:
-            continue
+        values = {str(k): str(v) for k, v in item.items()}
         rules.append(AcceptRule(origin=key, **values))
     return tuple(rules)
+
+
+def _accept_problem(item: Mapping[object, object]) -> str:
+    """What is wrong with one ``audit.accept`` entry ("" when nothing), after its key."""
+    bad = [str(k) for k in item if k not in (*ACCEPT_MATCH_KEYS, "reason")]
+    if bad:
+        return f".{bad[0]}: unknown key (use {', '.join(ACCEPT_MATCH_KEYS)}, reason)"
+    if any(not isinstance(v, str) or not v.strip() for v in item.values()):
+        return ": every value must be a non-empty string"
+    if "reason" not in item:
+        return ".reason: is required (why this difference is accepted)"
+    if len(item) < 2:
+        return f": needs at least one of {', '.join(ACCEPT_MATCH_KEYS)}"
+    if item.get("change", "lost") not in ACCEPT_CHANGES:
+        return f".change: must be one of {', '.join(ACCEPT_CHANGES)}"
+    return ""
 
 
 def _resolve(path: Path, base: Path) -> Path:
