@@ -56,9 +56,13 @@ def _match(pattern: str | None, *values: str) -> bool:
 
 def matches(rule: AcceptRule, diff: Difference) -> bool:
     """True when every field the rule sets matches the difference (links excluded)."""
+    return _match(rule.user, diff.user, diff.cells_login) and _matches_place(rule, diff)
+
+
+def _matches_place(rule: AcceptRule, diff: Difference) -> bool:
+    """Every field but the user's: what many users' differences have in common."""
     return (
         rule.link is None
-        and _match(rule.user, diff.user, diff.cells_login)
         and _match(rule.change, diff.change.value)
         and _match(rule.location, str(diff.location))
         and _match(rule.workspace, *diff.names)
@@ -87,11 +91,20 @@ class Acceptor:
     def __init__(self, rules: Sequence[AcceptRule]) -> None:
         self.rules = tuple(rules)
         self.used: Counter[int] = Counter()
+        # The same place-and-source differences repeat for many users (a built-in
+        # workspace widened for everyone): the rules matching them are found once.
+        self._candidates: dict[tuple[object, ...], tuple[int, ...]] = {}
 
     def difference(self, diff: Difference) -> Difference:
         """``diff``, accepted when a rule matches."""
-        for index, rule in enumerate(self.rules):
-            if matches(rule, diff):
+        key = (diff.change, diff.location, diff.names, diff.legacy_via, diff.cells_via)
+        candidates = self._candidates.get(key)
+        if candidates is None:
+            candidates = tuple(i for i, rule in enumerate(self.rules) if _matches_place(rule, diff))
+            self._candidates[key] = candidates
+        for index in candidates:
+            rule = self.rules[index]
+            if _match(rule.user, diff.user, diff.cells_login):
                 self.used[index] += 1
                 return replace(diff, accepted=rule.reason)
         return diff

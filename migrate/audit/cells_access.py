@@ -199,43 +199,44 @@ class CellsModel:
             if place is not None:
                 placed[node] = place
         views: list[CellsView] = []
-        for ws, root in self._workspaces_of(user, placed.values()):
-            view = self._view(user, ws, root, winners, placed)
+        for (ws, root), nodes in self._workspaces_of(user, placed).items():
+            view = self._view(user, ws, root, nodes, winners, placed)
             if view is not None:
                 views.append(view)
         return views
 
     def _workspaces_of(
-        self, user: CellsUser, places: Iterable[Location]
-    ) -> list[tuple[CellsWorkspace, Location]]:
-        roots: dict[Location, list[CellsWorkspace]] = dict(self._roots)
+        self, user: CellsUser, placed: Mapping[str, Location]
+    ) -> dict[tuple[CellsWorkspace, Location], list[str]]:
+        """Each workspace (and root) containing a node with rights, with those nodes."""
+        personal: dict[Location, list[CellsWorkspace]] = {}
         for node, ws in self._template_roots:
             place = self.locate(node, user.login)
             if place is not None:
-                roots[place] = [*roots.get(place, []), ws]
-        found: dict[tuple[str, Location], tuple[CellsWorkspace, Location]] = {}
-        for place in places:
+                personal.setdefault(place, []).append(ws)
+        found: dict[tuple[CellsWorkspace, Location], list[str]] = {}
+        for node, place in placed.items():
             for anc in place.lineage():
-                for ws in roots.get(anc, ()):
-                    found[(ws.uuid, anc)] = (ws, anc)
-        return [found[k] for k in sorted(found, key=lambda k: (k[0], str(k[1])))]
+                for index in (self._roots, personal):
+                    for ws in index.get(anc, ()):
+                        found.setdefault((ws, anc), []).append(node)
+        return found
 
     def _view(
         self,
         user: CellsUser,
         ws: CellsWorkspace,
         root: Location,
+        inside: Iterable[str],
         winners: Mapping[str, Mapping[str, tuple[int, int, str]]],
         placed: Mapping[str, Location],
     ) -> CellsView | None:
         nodes: list[tuple[Location, int, str]] = []
-        for node, place in placed.items():
-            if not root.contains(place):
-                continue
+        for node in inside:
             options = [winners[node][w] for w in ("", ws.uuid) if w in winners[node]]
             if options:
                 _, bits, role_id = max(options)
-                nodes.append((place, bits, self.label(role_id, user)))
+                nodes.append((placed[node], bits, self.label(role_id, user)))
         if not any(bits & RW for _, bits, _ in nodes):
             return None
         nodes.sort(key=lambda n: (n[0].path.count("/"), n[0].path))

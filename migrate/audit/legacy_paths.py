@@ -45,6 +45,7 @@ class WorkspacePaths:
         self.rules = rules
         self.login_of = login_of  # legacy login -> the login that names its personal folder
         self._cache: dict[str, Location | None] = {}
+        self._per_user: dict[str, bool] = {}
 
     def options(self, ws: LegacyWorkspace) -> LegacyMap:
         """Own options, then the parent's for what the workspace does not set (§8.3)."""
@@ -65,8 +66,12 @@ class WorkspacePaths:
 
     def per_user(self, ws: LegacyWorkspace) -> bool:
         """True when the folder depends on the user (``AJXP_USER``/``AJXP_GROUP_PATH``)."""
-        raw = self._raw(ws, 0)
-        return raw is not None and ("AJXP_USER" in raw or "AJXP_GROUP_PATH" in raw)
+        found = self._per_user.get(ws.workspace_id)
+        if found is None:
+            raw = self._raw(ws, 0)
+            found = raw is not None and ("AJXP_USER" in raw or "AJXP_GROUP_PATH" in raw)
+            self._per_user[ws.workspace_id] = found
+        return found
 
     def location(self, ws: LegacyWorkspace, login: str, group_path: str) -> Location | None:
         """The folder legacy user ``login`` (in ``group_path``) reaches through ``ws``;

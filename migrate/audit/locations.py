@@ -21,8 +21,9 @@ permission mask does not list (§5.4), which a checkpoint ``<root>/*`` makes vis
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 OTHER = "*"
 """The segment that stands for every sub-folder not otherwise listed."""
@@ -34,9 +35,11 @@ def clean_path(path: str) -> str:
     return "/" if cleaned in ("/", "//") else cleaned
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Location:
-    """A storage place: ``kind`` (file, s3, personal, a driver name, …) and an absolute path."""
+class Location(NamedTuple):
+    """A storage place: ``kind`` (file, s3, personal, a driver name, …) and an absolute path.
+
+    A named tuple, not a dataclass: the audit hashes places millions of times at scale, and
+    a tuple's hash and equality run in C."""
 
     kind: str
     path: str = "/"
@@ -72,12 +75,16 @@ class Location:
             return None
         return Location(self.kind, posixpath.dirname(self.path) or "/")
 
-    def lineage(self) -> Iterator[Location]:
-        """This place, then each enclosing one up to the root."""
-        here: Location | None = self
-        while here is not None:
-            yield here
-            here = here.parent()
+    def lineage(self) -> tuple[Location, ...]:
+        """This place, then each enclosing one up to the root (cached: the audit asks for
+        the same few thousand places for every user)."""
+        return _lineage(self)
+
+
+@lru_cache(maxsize=1 << 17)
+def _lineage(place: Location) -> tuple[Location, ...]:
+    parent = place.parent()
+    return (place,) if parent is None else (place, *_lineage(parent))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

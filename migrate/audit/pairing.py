@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from migrate.audit.accept import Acceptor
 from migrate.audit.cells_access import CellsView
 from migrate.audit.cells_read import CellsSnapshot, user_acls
-from migrate.audit.compare import compare_views
+from migrate.audit.compare import Interner, compare_views
 from migrate.audit.legacy_access import LegacyOracle
 from migrate.audit.model import Difference, View
 from migrate.cells.client import CellsClient
@@ -31,6 +31,7 @@ class PairingResult:
 
     differences: list[Difference] = field(default_factory=list)
     compared: int = 0
+    interner: Interner = field(default_factory=Interner)
     sampled: dict[str, list[CellsView]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -78,7 +79,8 @@ def _add(
     cells_views: Sequence[View],
 ) -> None:
     result.compared += 1
-    diffs = compare_views(old.login if old else "", cells_login, legacy_views, cells_views)
+    login = old.login if old else ""
+    diffs = compare_views(login, cells_login, legacy_views, cells_views, result.interner)
     result.differences.extend(acceptor.difference(d) for d in diffs)
 
 

@@ -125,8 +125,8 @@ def audit_for_config(
     )
 
 
-def _order(diff: Difference) -> tuple[str, str, str]:
-    return (diff.user or diff.cells_login, diff.cells_login, str(diff.location))
+def _order(diff: Difference) -> tuple[str, str, str, str]:
+    return (diff.user or diff.cells_login, diff.cells_login, diff.location.kind, diff.location.path)
 
 
 def _candidates(oracle: LegacyOracle) -> set[Location]:

@@ -212,3 +212,25 @@ def test_the_configuration_refuses_an_accept_rule_without_a_reason(tmp_path: Pat
     with pytest.raises(ConfigError) as caught:
         load_config(path, {"T": "t"})
     assert any(p.startswith("audit.accept[0].reason: is required") for p in caught.value.problems)
+
+
+def test_the_first_matching_rule_wins_per_user_even_for_repeated_differences() -> None:
+    acceptor = Acceptor(
+        rules(
+            {"user": "bob", "workspace": "common-files", "reason": "bob's own"},
+            {"workspace": "common-files", "reason": "everyone"},
+        )
+    )
+    alice = Difference(
+        **{
+            **{k: getattr(WIDE, k) for k in WIDE.__dataclass_fields__},
+            "user": "alice",
+            "cells_login": "alice",
+        }
+    )
+    assert [acceptor.difference(d).accepted for d in (WIDE, alice, WIDE)] == [
+        "bob's own",
+        "everyone",
+        "bob's own",
+    ]
+    assert [n for _, n in acceptor.counts()] == [2, 1]
