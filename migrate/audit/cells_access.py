@@ -120,6 +120,9 @@ class CellsView:
 
     def at(self, place: Location) -> int:
         """Deny anywhere on the chain hides; else the deepest node with rights decides."""
+        if len(self.nodes) == 1:  # the common case: rights on the root only
+            where, bits, _ = self.nodes[0]
+            return NONE if bits & DENY or not where.contains(place) else bits & RW
         chain = self._chain(place)
         if any(bits & DENY for _, bits, _ in chain):
             return NONE
@@ -138,6 +141,8 @@ class CellsView:
 
     def checkpoints(self) -> tuple[Location, ...]:
         """The root and every node with rights."""
+        if len(self.nodes) == 1 and self.nodes[0][0] == self.location:
+            return (self.location,)
         return tuple(sorted({self.location, *(n[0] for n in self.nodes)}))
 
 
@@ -154,11 +159,15 @@ class CellsModel:
     templates: frozenset[str] = frozenset()  # template (virtual) node ids: per-user roots
     _roots: dict[Location, list[CellsWorkspace]] = field(default_factory=dict)
     _template_roots: list[tuple[str, CellsWorkspace]] = field(default_factory=list)
+    _fixed_cache: dict[str, tuple[Location | None, list[tuple[CellsWorkspace, Location]]]] = field(
+        default_factory=dict
+    )
 
     def index_roots(self) -> None:
         """Index workspace roots by place (template roots are per user)."""
         self._roots.clear()
         self._template_roots.clear()
+        self._fixed_cache.clear()
         for ws in self.workspaces.values():
             for root in ws.roots:
                 if root in self.templates:
@@ -194,33 +203,53 @@ class CellsModel:
             for (node, wid), bits in acls.items():
                 winners.setdefault(node, {})[wid] = (index, bits, role_id)
         placed: dict[str, Location] = {}
+        found: dict[tuple[CellsWorkspace, Location], list[str]] = {}
+        personal = self._personal_roots(user)
         for node in winners:
-            place = self.locate(node, user.login)
-            if place is not None:
-                placed[node] = place
+            if node in self.templates:
+                place = self.locate(node, user.login)
+                pairs = self._containing(place, personal) if place is not None else []
+            else:
+                place, pairs = self._fixed(node)
+            if place is None:
+                continue
+            placed[node] = place
+            for pair in pairs:
+                found.setdefault(pair, []).append(node)
         views: list[CellsView] = []
-        for (ws, root), nodes in self._workspaces_of(user, placed).items():
+        for (ws, root), nodes in found.items():
             view = self._view(user, ws, root, nodes, winners, placed)
             if view is not None:
                 views.append(view)
         return views
 
-    def _workspaces_of(
-        self, user: CellsUser, placed: Mapping[str, Location]
-    ) -> dict[tuple[CellsWorkspace, Location], list[str]]:
-        """Each workspace (and root) containing a node with rights, with those nodes."""
+    def _fixed(self, node: str) -> tuple[Location | None, list[tuple[CellsWorkspace, Location]]]:
+        """A node's place and the workspaces containing it (the same for every user: cached)."""
+        cached = self._fixed_cache.get(node)
+        if cached is None:
+            place = self.locate(node, "")
+            pairs = self._containing(place, {}) if place is not None else []
+            cached = self._fixed_cache[node] = (place, pairs)
+        return cached
+
+    def _personal_roots(self, user: CellsUser) -> dict[Location, list[CellsWorkspace]]:
         personal: dict[Location, list[CellsWorkspace]] = {}
         for node, ws in self._template_roots:
             place = self.locate(node, user.login)
             if place is not None:
                 personal.setdefault(place, []).append(ws)
-        found: dict[tuple[CellsWorkspace, Location], list[str]] = {}
-        for node, place in placed.items():
-            for anc in place.lineage():
-                for index in (self._roots, personal):
-                    for ws in index.get(anc, ()):
-                        found.setdefault((ws, anc), []).append(node)
-        return found
+        return personal
+
+    def _containing(
+        self, place: Location, personal: Mapping[Location, list[CellsWorkspace]]
+    ) -> list[tuple[CellsWorkspace, Location]]:
+        """``(workspace, root)`` of every workspace whose root contains ``place``."""
+        return [
+            (ws, anc)
+            for anc in place.lineage()
+            for index in (self._roots, personal)
+            for ws in index.get(anc, ())
+        ]
 
     def _view(
         self,
@@ -233,13 +262,15 @@ class CellsModel:
     ) -> CellsView | None:
         nodes: list[tuple[Location, int, str]] = []
         for node in inside:
-            options = [winners[node][w] for w in ("", ws.uuid) if w in winners[node]]
-            if options:
-                _, bits, role_id = max(options)
-                nodes.append((placed[node], bits, self.label(role_id, user)))
+            by_ws = winners[node]
+            here, anywhere = by_ws.get(ws.uuid), by_ws.get("")
+            best = here if anywhere is None else anywhere if here is None else max(here, anywhere)
+            if best is not None:
+                nodes.append((placed[node], best[1], self.label(best[2], user)))
         if not any(bits & RW for _, bits, _ in nodes):
             return None
-        nodes.sort(key=lambda n: (n[0].path.count("/"), n[0].path))
+        if len(nodes) > 1:
+            nodes.sort(key=lambda n: (n[0].path.count("/"), n[0].path))
         return CellsView(
             location=root,
             workspace=ws.name,

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from migrate.audit.legacy_paths import WorkspacePaths
 from migrate.audit.legacy_roles import RoleStacks
@@ -39,6 +40,7 @@ LINK_TYPES = frozenset({ShareType.MINISITE, ShareType.FILE, ShareType.PUBLICLET}
 MaskRules = tuple[tuple[str, int, str], ...]  # (path inside the workspace, bits, role id)
 
 
+@lru_cache(maxsize=1 << 16)
 def mask_bits(rules: MaskRules, relative: str) -> int:
     """Rights a merged permission mask leaves at ``relative`` (``/`` = workspace root)."""
     path = clean_path(relative)
@@ -90,15 +92,19 @@ class LegacyView:
         """The root; with a mask, each listed path, its ancestors and ``<root>/*``."""
         if not self.mask:
             return (self.location,)
-        points = {self.location, self.location.join(OTHER)}
-        for path, _, _ in self.mask:
-            place = self.location.join(path)
-            points.update(p for p in place.lineage() if self.location.contains(p))
-        return tuple(sorted(points))
+        return _mask_points(self.location, self.mask)
 
     def names(self) -> tuple[str, ...]:
         """What an accept rule's ``workspace`` may match."""
         return (self.workspace_id, self.workspace)
+
+
+@lru_cache(maxsize=1 << 14)
+def _mask_points(root: Location, mask: MaskRules) -> tuple[Location, ...]:
+    points = {root, root.join(OTHER)}
+    for path, _, _ in mask:
+        points.update(p for p in root.join(path).lineage() if root.contains(p))
+    return tuple(sorted(points))
 
 
 class LegacyOracle:
@@ -142,10 +148,8 @@ class LegacyOracle:
                     f"user right(s) on system workspace {ws.display or wid} (no files)"
                 ] += 1
                 continue
-            mask = tuple(
-                (clean_path(path), perm, rid)
-                for path, (perm, rid) in sorted(merged.masks.get(wid, {}).items())
-            )
+            tree = merged.masks.get(wid)
+            mask = _mask_rules(tuple(sorted(tree.items()))) if tree else ()
             views.append(
                 LegacyView(
                     location=place,
@@ -210,6 +214,12 @@ class LegacyOracle:
     def notes(self) -> list[str]:
         """What the oracle saw but does not compare, with counts."""
         return [f"{n} {what}" for what, n in sorted(self.skipped.items())]
+
+
+@lru_cache(maxsize=1 << 14)
+def _mask_rules(tree: tuple[tuple[str, tuple[int, str]], ...]) -> MaskRules:
+    """A merged mask as rules (shared by every user with the same mask)."""
+    return tuple((clean_path(path), perm, rid) for path, (perm, rid) in tree)
 
 
 def _name(ws: LegacyWorkspace) -> str:
