@@ -24,13 +24,25 @@ from migrate.demo_setup import copy_data_folders
 
 ACCEPT = (
     "audit:\n  accept:\n"
-    "    - {workspace: common-files, change: widened, reason: \"Cells' own Common Files\"}\n"
+    '    - {workspace: common-files, change: widened, reason: "Cells\' own Common Files"}\n'
     '    - {legacy: "*folder mask*", reason: "Cells cannot deny unlisted folders"}\n'
 )
 
 
-def _audit_runs(config: Path, emu: EmulatorProcess, root: Path, runs: int) -> tuple[list[Measure], dict[str, object]]:
-    command = [sys.executable, "-m", "migrate", "-q", "audit", "-c", str(config), "--format", "json"]
+def _audit_runs(
+    config: Path, emu: EmulatorProcess, root: Path, runs: int
+) -> tuple[list[Measure], dict[str, object]]:
+    command = [
+        sys.executable,
+        "-m",
+        "migrate",
+        "-q",
+        "audit",
+        "-c",
+        str(config),
+        "--format",
+        "json",
+    ]
     env = dict(os.environ, CELLS_TOKEN=emu.token)
     out = root / "audit.json"
     results: list[Measure] = []

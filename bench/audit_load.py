@@ -21,8 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from migrate.cells import codec
-from migrate.cells.emulator import EmulatorConfig, EmulatorServer
-from migrate.cells.emulator import routes
+from migrate.cells.emulator import EmulatorConfig, EmulatorServer, routes
 from migrate.cells.emulator.answers import Call
 from migrate.config import load_config
 from migrate.mapping.desired import DesiredState, NodeKind, RoleRef, RoleTarget

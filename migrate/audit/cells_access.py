@@ -41,6 +41,7 @@ from migrate.audit.model import NONE, READ, RW, WRITE, right_text
 DENY = 4
 ACTION_BITS = {"read": READ, "write": WRITE, "deny": DENY}
 ROOT_GROUP = "ROOT_GROUP"
+UNPLACED = "unplaced"  # the place kind of a node with rights that could not be located
 SHARED_PROFILE = "shared"
 
 RoleAcls = dict[tuple[str, str], int]
@@ -159,7 +160,7 @@ class CellsModel:
     templates: frozenset[str] = frozenset()  # template (virtual) node ids: per-user roots
     _roots: dict[Location, list[CellsWorkspace]] = field(default_factory=dict)
     _template_roots: list[tuple[str, CellsWorkspace]] = field(default_factory=list)
-    _fixed_cache: dict[str, tuple[Location | None, list[tuple[CellsWorkspace, Location]]]] = field(
+    _fixed_cache: dict[str, tuple[Location | None, list[tuple[str, Location]]]] = field(
         default_factory=dict
     )
 
@@ -196,34 +197,55 @@ class CellsModel:
         return role.label if role is not None and role.label else role_id
 
     def views(self, user: CellsUser, own: RoleAcls) -> list[CellsView]:
-        """Every place the user reaches, one view per workspace (``own``: the user role's ACLs)."""
+        """Every place the user reaches, one view per workspace (``own``: the user role's ACLs).
+
+        A node with read or write that cannot be placed is a view of its own at
+        ``unplaced:/<node>``: its rights are shown (as widened), never dropped."""
         winners: dict[str, dict[str, tuple[int, int, str]]] = {}
         for index, role_id in enumerate(self.stack(user)):
             acls = own if role_id == user.uuid else self.acls.get(role_id, {})
             for (node, wid), bits in acls.items():
                 winners.setdefault(node, {})[wid] = (index, bits, role_id)
         placed: dict[str, Location] = {}
-        found: dict[tuple[CellsWorkspace, Location], list[str]] = {}
+        found: dict[tuple[str, Location], list[str]] = {}  # (workspace Uuid, root) -> nodes
         personal = self._personal_roots(user)
-        for node in winners:
+        views: list[CellsView] = []
+        for node, by_ws in winners.items():
             if node in self.templates:
                 place = self.locate(node, user.login)
                 pairs = self._containing(place, personal) if place is not None else []
             else:
                 place, pairs = self._fixed(node)
             if place is None:
+                views.extend(self._unplaced(user, node, by_ws))
                 continue
             placed[node] = place
             for pair in pairs:
                 found.setdefault(pair, []).append(node)
-        views: list[CellsView] = []
-        for (ws, root), nodes in found.items():
-            view = self._view(user, ws, root, nodes, winners, placed)
+        for (uuid, root), nodes in found.items():
+            view = self._view(user, self.workspaces[uuid], root, nodes, winners, placed)
             if view is not None:
                 views.append(view)
         return views
 
-    def _fixed(self, node: str) -> tuple[Location | None, list[tuple[CellsWorkspace, Location]]]:
+    def _unplaced(
+        self, user: CellsUser, node: str, by_ws: Mapping[str, tuple[int, int, str]]
+    ) -> list[CellsView]:
+        _, bits, role_id = max(by_ws.values())
+        if not bits & RW or bits & DENY:
+            return []
+        place = Location(UNPLACED, "/" + node)
+        names = tuple(sorted(w for w in by_ws if w))
+        return [
+            CellsView(
+                location=place,
+                workspace=f"(node {node}, not located)",
+                aliases=names,
+                nodes=((place, bits, self.label(role_id, user)),),
+            )
+        ]
+
+    def _fixed(self, node: str) -> tuple[Location | None, list[tuple[str, Location]]]:
         """A node's place and the workspaces containing it (the same for every user: cached)."""
         cached = self._fixed_cache.get(node)
         if cached is None:
@@ -242,10 +264,10 @@ class CellsModel:
 
     def _containing(
         self, place: Location, personal: Mapping[Location, list[CellsWorkspace]]
-    ) -> list[tuple[CellsWorkspace, Location]]:
-        """``(workspace, root)`` of every workspace whose root contains ``place``."""
+    ) -> list[tuple[str, Location]]:
+        """``(workspace Uuid, root)`` of every workspace whose root contains ``place``."""
         return [
-            (ws, anc)
+            (ws.uuid, anc)
             for anc in place.lineage()
             for index in (self._roots, personal)
             for ws in index.get(anc, ())

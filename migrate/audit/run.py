@@ -109,7 +109,8 @@ def audit_for_config(
     if unknown:
         notes.append(
             f"{len(unknown)} Cells node(s) carry ACLs but could not be located "
-            f"(e.g. {', '.join(unknown[:3])}): their rights are not in this audit"
+            f"(e.g. {', '.join(unknown[:3])}): read/write on them is listed as "
+            "unplaced:/<node>; a deny on them is not checked"
         )
     return AuditReport(
         legacy_users=sum(1 for _ in oracle.users()),

@@ -65,6 +65,7 @@ def test_every_measure_is_reported_with_its_figures(run: tuple[Records, str]) ->
         "checkpoint",
         "memory",
         "memory-growth",
+        "audit",
     }
     for r in _of(records, "inventory") + _of(records, "plan") + _of(records, "memory"):
         assert float(r["median_wall_s"]) > 0  # type: ignore[arg-type]
@@ -127,3 +128,21 @@ def test_memory_is_measured_at_two_sizes(run: tuple[Records, str]) -> None:
     (growth,) = _of(records, "memory-growth")
     assert growth["users"] == [small["users"], large["users"]]
     assert float(growth["rss_ratio"]) > 0  # type: ignore[arg-type]
+
+
+def test_audit_compares_every_user_of_the_loaded_cells(run: tuple[Records, str]) -> None:
+    records, _ = run
+    (audit,) = _of(records, "audit")
+    totals = audit["audit_totals"]
+    loaded = audit["cells_objects"]
+    assert isinstance(totals, dict)
+    assert isinstance(loaded, dict)
+    assert totals["users_compared"] == totals["legacy_users"] == audit["users"]
+    assert loaded["acl"] > audit["rights"]  # the migrated state, every right on Cells
+    assert (totals["parity"], totals["lost"], totals["widened"], totals["changed"]) == (
+        True,
+        0,
+        0,
+        0,
+    )
+    assert float(audit["median_wall_s"]) > 0  # type: ignore[arg-type]

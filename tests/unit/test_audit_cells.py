@@ -155,3 +155,12 @@ def test_compare_reports_one_line_per_change_not_one_per_sub_folder() -> None:
         (Change.WIDENED, "file:/srv/ds", 1, 3)
     ]
     assert compare_views("u", "", legacy, [])[0].change is Change.LOST
+
+
+def test_rights_on_a_node_that_cannot_be_placed_are_shown_not_dropped() -> None:
+    m = model({GROUP: {ROOT: "read", "lost-node": "read,write"}})
+    views = m.views(person(), {})
+    unplaced = [v for v in views if v.location.kind == "unplaced"]
+    assert [(str(v.location), v.at(v.location)) for v in unplaced] == [("unplaced:/lost-node", 3)]
+    diffs = compare_views("u", "u", [], unplaced)
+    assert [(d.change, str(d.location)) for d in diffs] == [(Change.WIDENED, "unplaced:/lost-node")]

@@ -26,6 +26,10 @@ from migrate.legacy.model import (
 
 A, B, C = "a" * 32, "b" * 32, "c" * 32
 WS = [ws(A, "/srv/a"), ws(B, "/srv/b"), ws(C, "/srv/c")]
+# Bob shared /team of workspace A (8.x shared child, legacy-model.md §8.3).
+SHARED_TEAM = ws(
+    B, "AJXP_PARENT_OPTION:PATH:/team", parent_id=A, owner="bob", infer_options_from_parent=True
+)
 PATHS = PathRules(variables=(("AJXP_DATA_PATH", "/var/lib/pydio"),))
 
 
@@ -233,13 +237,7 @@ CASES: list[tuple[str, list[Any], dict[str, str]]] = [
         "shared child: the sharer's sub-folder, invisible to the sharer",
         [
             ws(A, "/srv/a"),
-            ws(
-                B,
-                "AJXP_PARENT_OPTION:PATH:/team",
-                parent_id=A,
-                owner="bob",
-                infer_options_from_parent=True,
-            ),
+            SHARED_TEAM,
             role("AJXP_USR_/alice", {B: "rw"}),
             role("AJXP_USR_/bob", {B: "rw"}),
             user("alice"),
@@ -258,13 +256,7 @@ def test_oracle_reaches(objects: list[Any], expected: dict[str, str]) -> None:
 def test_the_sharer_does_not_see_its_own_share() -> None:
     objects = [
         ws(A, "/srv/a"),
-        ws(
-            B,
-            "AJXP_PARENT_OPTION:PATH:/team",
-            parent_id=A,
-            owner="bob",
-            infer_options_from_parent=True,
-        ),
+        SHARED_TEAM,
         role("AJXP_USR_/bob", {B: "rw"}),
         user("bob"),
     ]
