@@ -51,7 +51,8 @@ def compare_all(
     legacy = _legacy_by_cells_login(oracle, login_of, result.notes)
     done: set[str] = set()
     workers = max(1, client.config.concurrency)
-    progress.start("comparing users", len(snapshot.users) + len(legacy))
+    on_cells = {u.login for u in snapshot.users}
+    progress.start("comparing users", len(on_cells) + len(legacy.keys() - on_cells))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audit-acl") as pool:
         for batch, table in user_acls(client, pool, snapshot.users):
             for user in batch:
