@@ -4,8 +4,9 @@ A public link is anonymous access, reported in its own section (never per user).
 each Pydio link that was live (not expired, its folder still existed), the audit asks
 Cells for ``/public/<hash>`` (``migrate.cells.public``): 404 means the link is lost; a page
 means it is kept, or different when one asks for a password and the other did not. Which
-folder and rights the Cells link gives is not compared yet: the shares stage (issue 15)
-keeps the Pydio hash, and its link workspaces and hidden users are then compared here.
+folder and rights the Cells link gives is not compared yet: when the shares stage creates
+links (keeping the Pydio hash), their LINK workspace (``START_REPOSITORY``, whose roots the
+``workspace-path`` ACLs give) and hidden user's ACLs are what to compare here.
 """
 
 from __future__ import annotations

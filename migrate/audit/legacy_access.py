@@ -11,7 +11,8 @@ Per user (hidden link users excluded: their access is a public link, ``links()``
   nothing;
 * a right only opens a workspace the user may see: not a template, enabled, its
   ``child_user_id`` (if any) is the user, its ``groupPath`` contains the user's group, and a
-  shared child is never visible to its own sharer (``RepositoryService::repositoryIsAccessible``);
+  shared child is never visible to its own sharer (``RepositoryService::repositoryIsAccessible``;
+  ``ALLOW_CROSSUSERS_SHARING`` is taken as allowed: the recipients hold the right);
 * ``DEFAULT_RIGHTS`` is not read: Pydio copied it into the root role once, at first boot,
   and evaluates only role ACLs afterwards (§6);
 * system workspaces (welcome, inbox, settings) hold no files: not compared (noted);

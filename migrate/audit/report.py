@@ -113,6 +113,7 @@ class AuditReport:
         """The document's fields before the lists: schema, verdict, version, totals."""
         return {
             "schema": AUDIT_SCHEMA,
+            "schema_version": 1,
             "parity": self.parity,
             "cells_version": self.cells_version,
             "totals": self.totals(),
