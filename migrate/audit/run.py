@@ -105,13 +105,7 @@ def audit_for_config(
     links = [acceptor.link(r) for r in links]
     report_sample = _sample(config, options, paired.sampled, snapshot.model.workspaces, passwords)
     notes = [*oracle.notes(), *snapshot.notes, *paired.notes, *link_notes]
-    unknown = sorted(snapshot.locator.unknown)
-    if unknown:
-        notes.append(
-            f"{len(unknown)} Cells node(s) carry ACLs but could not be located "
-            f"(e.g. {', '.join(unknown[:3])}): read/write on them is listed as "
-            "unplaced:/<node>; a deny on them is not checked"
-        )
+    notes.extend(_unknown_nodes(snapshot.locator.unknown))
     return AuditReport(
         legacy_users=sum(1 for _ in oracle.users()),
         cells_users=len(snapshot.users),
@@ -123,6 +117,16 @@ def audit_for_config(
         notes=tuple(notes),
         cells_version=snapshot.version,
     )
+
+
+def _unknown_nodes(unknown: set[str]) -> list[str]:
+    if not unknown:
+        return []
+    some = ", ".join(sorted(unknown)[:3])
+    return [
+        f"{len(unknown)} Cells node(s) carry ACLs but could not be located (e.g. {some}): "
+        "read/write on them is listed as unplaced:/<node>; a deny on them is not checked"
+    ]
 
 
 def _oracle(config: Config, progress: Progress) -> tuple[LegacyOracle, Callable[[str], str]]:
