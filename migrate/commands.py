@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from migrate.audit.report import AuditReport
+from migrate.audit.run import AuditOptions as AuditOptions
+from migrate.audit.run import audit_for_config
 from migrate.cells.client import CellsClient
 from migrate.cells.login import DEFAULT_CALLBACK_PORT, LoginFlow
 from migrate.config import Config
@@ -126,6 +129,14 @@ def rollback(
 def verify(config: Config, *, progress: Progress | None = None) -> VerifyReport:
     """Audit Cells against the desired state (read-only)."""
     return verify_for_config(config, now=_now, progress=progress)
+
+
+def audit(
+    config: Config, options: AuditOptions, *, progress: Progress | None = None
+) -> AuditReport:
+    """Per-user access parity: Pydio's rules on the legacy data against Cells' rules on the
+    live Cells (read-only on both sides)."""
+    return audit_for_config(config, options, now=_now().timestamp(), progress=progress)
 
 
 def emulator(
