@@ -1,6 +1,8 @@
 """One entry point for the benchmarks (issue 8; DESIGN.md "Performance").
 
-    python -m bench [--quick] [--runs N] [all|inventory|plan|apply|checkpoint|memory|rollback ...]
+    python -m bench [--quick] [--runs N] [all|MEASURE ...]
+
+MEASURE: inventory, plan, apply, checkpoint, memory, rollback, audit.
 
 Prints one JSON line per measure on stdout, then a summary table. Heavy measures run one
 after the other (the machine has 2 cores). ``--quick`` is the CI size: seconds, not minutes;
@@ -20,12 +22,13 @@ from pathlib import Path
 
 from bench import apply as ap
 from bench import rollback as rb
+from bench.audit import bench_audit
 from bench.common import EmulatorProcess, emit
 from bench.inventory import FULL_SPEC, QUICK_SPEC, bench_inventory
 from bench.plan import FULL, QUICK, QUICK_SMALL, TENTH, bench_plan
 from bench.workload import prepare
 
-MEASURES = ("inventory", "plan", "apply", "checkpoint", "memory", "rollback")
+MEASURES = ("inventory", "plan", "apply", "checkpoint", "memory", "rollback", "audit")
 LATENCIES = (0.0, 10.0)
 CONCURRENCY = (1, 4, 8, 16)
 TARGET_LATENCY, TARGET_C = 10.0, 8
@@ -169,6 +172,11 @@ def _memory(args: argparse.Namespace, out: list[dict[str, object]]) -> None:
     emit(out[-1])
 
 
+def _audit(args: argparse.Namespace, out: list[dict[str, object]]) -> None:
+    out.append(bench_audit(QUICK if args.quick else FULL, args.runs))
+    emit(out[-1])
+
+
 RUNNERS: dict[str, Callable[[argparse.Namespace, list[dict[str, object]]], None]] = {
     "inventory": _inventory,
     "plan": _plan,
@@ -176,6 +184,7 @@ RUNNERS: dict[str, Callable[[argparse.Namespace, list[dict[str, object]]], None]
     "checkpoint": _checkpoint,
     "memory": _memory,
     "rollback": _rollback,
+    "audit": _audit,
 }
 
 
@@ -184,7 +193,7 @@ def summary(records: list[dict[str, object]]) -> str:
     rows = ["| measure | setting | figure |", "|---|---|---|"]
     for r in records:
         kind = r["benchmark"]
-        if kind in ("inventory", "plan", "memory"):
+        if kind in ("inventory", "plan", "memory", "audit"):
             setting = f"{r['users']} users, {r['rights']} rights"
             figure = f"{r['median_wall_s']} s, {r['median_peak_rss_mb']} MB"
         elif kind in ("apply", "rollback"):

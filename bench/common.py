@@ -28,11 +28,16 @@ class Measure:
 
 
 def measure(
-    argv: list[str], *, env: dict[str, str] | None = None, stdout: IO[bytes] | None = None
+    argv: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    stdout: IO[bytes] | None = None,
+    ok: tuple[int, ...] = (0,),
 ) -> Measure:
     """Run ``argv`` to completion through :mod:`bench.spawn` (so the peak RSS is the
     command's own, see there); stdout goes to ``stdout`` (else discarded), stderr to a
-    temporary file (a pipe could fill up and block the child) shown when the run fails."""
+    temporary file (a pipe could fill up and block the child) shown when the run fails
+    (an exit code not in ``ok``)."""
     with tempfile.TemporaryDirectory(prefix="cm-bench-spawn-") as tmp:
         result = Path(tmp) / "rusage.json"
         launcher = [sys.executable, "-m", "bench.spawn", str(result), *argv]
@@ -40,12 +45,14 @@ def measure(
             proc = subprocess.run(
                 launcher, stdout=stdout or subprocess.DEVNULL, stderr=errors, env=env, check=False
             )
-            if proc.returncode != 0:
+            if proc.returncode not in ok:
                 errors.seek(0)
                 tail = errors.read().decode(errors="replace")[-2000:]
                 raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}:\n{tail}")
         usage = json.loads(result.read_text(encoding="utf-8"))
-    return Measure(wall_s=usage["wall_s"], peak_rss_mb=usage["peak_rss_kb"] / 1024, exit_code=0)
+    return Measure(
+        wall_s=usage["wall_s"], peak_rss_mb=usage["peak_rss_kb"] / 1024, exit_code=proc.returncode
+    )
 
 
 def median_of(runs: list[Measure]) -> Measure:
@@ -65,14 +72,19 @@ SERVE = (
 
 class EmulatorProcess:
     """The Cells emulator in a child process (its GIL is not the client's) and its control
-    API: ``reset``, ``latency`` and a PAT for the admin."""
+    API: ``reset``, ``latency`` and a PAT for the admin. ``argv`` runs another server
+    script (it prints its URL last; lines before it are kept in ``preamble``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, argv: list[str] | None = None) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True
+            argv or [sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True
         )
         assert self.proc.stdout is not None
+        self.preamble: list[str] = []
         self.url = self.proc.stdout.readline().strip()
+        while self.url and not self.url.startswith("http://"):
+            self.preamble.append(self.url)
+            self.url = self.proc.stdout.readline().strip()
         if not self.url.startswith("http://"):
             self.close()
             raise RuntimeError("the emulator did not start")

@@ -166,6 +166,20 @@ def _add_load_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     _add_config(verify)
     verify.add_argument("--json", action="store_true", help="machine-readable output")
 
+    audit = sub.add_parser(
+        "audit", help="per-user access parity: what each user reached in Pydio vs in Cells"
+    )
+    _add_config(audit)
+    audit.add_argument(
+        "--format", choices=("text", "json", "markdown", "csv"), default="text", help="output"
+    )
+    audit.add_argument(
+        "--sample", type=int, default=0, metavar="N", help="also log in as N users and check"
+    )
+    audit.add_argument(
+        "--passwords-file", type=Path, metavar="F", help="login,password CSV for --sample"
+    )
+
 
 def _add_auth_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     login = sub.add_parser(
@@ -274,6 +288,7 @@ def _dispatch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err
         "status": _status,
         "rollback": _rollback,
         "verify": _verify,
+        "audit": _audit,
         "emulator": _emulator,
         "demo": _demo,
         "login": _login,
@@ -453,6 +468,16 @@ def _logout(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: 
     else:
         out.write(f"no stored token in {config.cells.auth.token_file}: nothing to revoke\n")
     return 0
+
+
+def _audit(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    from migrate.audit.render import render_csv, render_markdown, render_text, write_json
+
+    options = commands.AuditOptions(sample=args.sample, passwords_file=args.passwords_file)
+    report = commands.audit(_config(args, env), options, progress=_progress(err, args.quiet))
+    writers = {"json": write_json, "markdown": render_markdown, "csv": render_csv}
+    writers.get(args.format, render_text)(report, out)
+    return report.exit_code
 
 
 def _demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:

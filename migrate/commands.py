@@ -15,16 +15,20 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from migrate.audit.report import AuditReport
+from migrate.audit.run import AuditOptions as AuditOptions
+from migrate.audit.run import audit_for_config
 from migrate.cells.client import CellsClient
 from migrate.cells.login import DEFAULT_CALLBACK_PORT, LoginFlow
-from migrate.config import Config
+from migrate.config import AuthConfig, AuthMethod, Config
 from migrate.errors import PlanError
 from migrate.kinds.vocabulary import Action
 from migrate.legacy.bootstrap import discover_install
+from migrate.legacy.model import Inventory
 from migrate.legacy.reader import read_install
 from migrate.load.checkpoint import CheckpointDB, LockHolder, this_process
 from migrate.load.checkpoint_schema import sqlite_path
@@ -47,12 +51,13 @@ from migrate.load.run import (
 from migrate.load.status import empty_status
 from migrate.load.status import render_status as render_status
 from migrate.load.verify import SETTLE_S, VerifyReport, verify_with_settle, with_password_steps
-from migrate.mapping import PasswordStrategy
+from migrate.mapping import MappingRules, PasswordStrategy
 from migrate.plan import DesiredInputs, Plan, Stage, desired_inputs, make_plan
 from migrate.preflight import CheckReport, run_checks
 from migrate.progress import NullProgress, Progress
 from migrate.reports import InventoryReport
 from migrate.rulesfile import load_rules
+from migrate.secret import Secret
 
 __all__ = ["ApplyOptions", "Hooks", "render_status"]
 
@@ -66,6 +71,21 @@ def _now() -> datetime:
 
 
 # ---------------------------------------------------------------- opening resources
+def read_legacy(
+    config: Config, *, progress: Progress | None = None
+) -> tuple[Inventory, MappingRules]:
+    """Read the legacy install and the mapping rules (its path variables filled in).
+    Raises ``LegacyError`` (install unreadable) or ``ConfigError`` (mapping files invalid)."""
+    inventory = read_install(config.legacy, progress=progress or NullProgress())
+    install = discover_install(config.legacy)
+    rules = load_rules(
+        config.mapping.files,
+        path_rewrite=[(r.source, r.target) for r in config.legacy.path_rewrite],
+        path_variables=install.substitutions(),
+    )
+    return inventory, rules
+
+
 def desired(
     config: Config, *, progress: Progress | None = None, look_at_folders: bool = True
 ) -> DesiredInputs:
@@ -75,13 +95,7 @@ def desired(
     demo's data copy) the legacy folders are looked at (:mod:`migrate.plan.folders`).
     Raises ``LegacyError`` (install unreadable) or ``ConfigError`` (mapping files invalid).
     """
-    inventory = read_install(config.legacy, progress=progress or NullProgress())
-    install = discover_install(config.legacy)
-    rules = load_rules(
-        config.mapping.files,
-        path_rewrite=[(r.source, r.target) for r in config.legacy.path_rewrite],
-        path_variables=install.substitutions(),
-    )
+    inventory, rules = read_legacy(config, progress=progress)
     strategy = PasswordStrategy(config.passwords.strategy.value)
     return desired_inputs(inventory, rules, strategy=strategy, look_at_folders=look_at_folders)
 
@@ -90,6 +104,16 @@ def open_cells(config: Config, *, read_only: bool) -> CellsClient:
     """The Cells client of ``config.cells`` (``read_only``: every write refused before it
     leaves the process)."""
     return CellsClient(config.cells, read_only=read_only)
+
+
+def _open_as(config: Config) -> Callable[[str, Secret], CellsClient]:
+    """How ``audit --sample`` logs in as one of the migrated users (read-only)."""
+
+    def open_as(login: str, password: Secret) -> CellsClient:
+        auth = AuthConfig(method=AuthMethod.PASSWORD, login=login, password=password)
+        return CellsClient(replace(config.cells, auth=auth, concurrency=1), read_only=True)
+
+    return open_as
 
 
 def open_state(config: Config, *, now: Now = _now, create: bool = True) -> CheckpointDB:
@@ -276,6 +300,23 @@ def verify(
         return report
     with db:
         return with_password_steps(report, db.password_steps_left())
+
+
+def audit(
+    config: Config, options: AuditOptions, *, progress: Progress | None = None
+) -> AuditReport:
+    """Per-user access parity: Pydio's rules on the legacy data against Cells' rules on the
+    live Cells (read-only on both sides)."""
+    with open_cells(config, read_only=True) as client:
+        return audit_for_config(
+            config,
+            options,
+            now=_now().timestamp(),
+            client=client,
+            read_legacy=lambda: read_legacy(config, progress=progress),
+            open_as=_open_as(config),
+            progress=progress,
+        )
 
 
 def emulator(

@@ -127,6 +127,40 @@ class StateConfig:
     url: Secret = field(default_factory=lambda: Secret("sqlite:///cells-migrate-state.db"))
 
 
+ACCEPT_MATCH_KEYS = ("user", "change", "location", "workspace", "legacy", "cells", "link")
+"""What an ``audit.accept`` entry may match on (shell-style patterns); ``reason`` is required."""
+ACCEPT_CHANGES = ("lost", "widened", "changed")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AcceptRule:
+    """A known, explained difference the access audit shows as accepted (``audit.accept``).
+
+    Each set field is a shell-style pattern that must match: ``user`` (legacy or Cells
+    login), ``change`` (lost, widened, changed), ``location`` (``file:/srv/...``),
+    ``workspace`` (legacy id or label, Cells slug), ``legacy``/``cells`` (where the rights
+    come from, as the report words it), ``link`` (a public link's hash: the rule then
+    applies to links only). ``origin`` says where the rule was written.
+    """
+
+    reason: str
+    origin: str = ""
+    user: str | None = None
+    change: str | None = None
+    location: str | None = None
+    workspace: str | None = None
+    legacy: str | None = None
+    cells: str | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditConfig:
+    """The access audit: differences accepted with a reason."""
+
+    accept: tuple[AcceptRule, ...] = ()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     """The whole validated configuration."""
@@ -136,6 +170,7 @@ class Config:
     mapping: MappingConfig = field(default_factory=MappingConfig)
     passwords: PasswordsConfig = field(default_factory=PasswordsConfig)
     state: StateConfig = field(default_factory=StateConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
     source: Path | None = None
 
 
@@ -166,6 +201,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "mapping": ("files",),
     "passwords": ("strategy", "cells_database_url", "random_passwords_file"),
     "state": ("url",),
+    "audit": ("accept",),
 }
 _SECRET_KEYS = frozenset({"cells.auth.token", "cells.auth.password", "cells.auth.client_secret"})
 _URL_KEYS = frozenset({"legacy.database_url", "passwords.cells_database_url", "state.url"})
@@ -455,6 +491,10 @@ def _build(
     if problem:
         state_section._fail("url", problem)
     state = StateConfig(url=Secret(state_url or "sqlite:///cells-migrate-state.db"))
+    audit_section = _Section(raw.get("audit"), "audit", problems, base)
+    audit = AuditConfig(
+        accept=parse_accept_rules(audit_section.data.get("accept"), "audit.accept", problems)
+    )
     if legacy is None or cells is None:
         return None
     return Config(
@@ -463,8 +503,51 @@ def _build(
         mapping=mapping,
         passwords=passwords,
         state=state,
+        audit=audit,
         source=source,
     )
+
+
+def parse_accept_rules(raw: object, where: str, problems: list[str]) -> tuple[AcceptRule, ...]:
+    """``audit.accept`` entries (from the configuration or a mapping file) as rules.
+
+    Every entry needs a non-empty ``reason`` and at least one key to match on; unknown keys
+    and non-string values are problems naming ``where[i].key``.
+    """
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(f"{where}: must be a list of {{<match keys>, reason: ...}}")
+        return ()
+    rules: list[AcceptRule] = []
+    for index, item in enumerate(raw):
+        key = f"{where}[{index}]"
+        if not isinstance(item, Mapping):
+            problems.append(f"{key}: must be a mapping with a reason")
+            continue
+        problem = _accept_problem(item)
+        if problem:
+            problems.append(f"{key}{problem}")
+            continue
+        values = {str(k): str(v) for k, v in item.items()}
+        rules.append(AcceptRule(origin=key, **values))
+    return tuple(rules)
+
+
+def _accept_problem(item: Mapping[object, object]) -> str:
+    """What is wrong with one ``audit.accept`` entry ("" when nothing), after its key."""
+    bad = [str(k) for k in item if k not in (*ACCEPT_MATCH_KEYS, "reason")]
+    if bad:
+        return f".{bad[0]}: unknown key (use {', '.join(ACCEPT_MATCH_KEYS)}, reason)"
+    if any(not isinstance(v, str) or not v.strip() for v in item.values()):
+        return ": every value must be a non-empty string"
+    if "reason" not in item:
+        return ".reason: is required (why this difference is accepted)"
+    if len(item) < 2:
+        return f": needs at least one of {', '.join(ACCEPT_MATCH_KEYS)}"
+    if item.get("change", "lost") not in ACCEPT_CHANGES:
+        return f".change: must be one of {', '.join(ACCEPT_CHANGES)}"
+    return ""
 
 
 def _resolve(path: Path, base: Path) -> Path:

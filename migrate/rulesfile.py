@@ -36,13 +36,13 @@ from migrate.mapping.rules import (
 log = logging.getLogger(__name__)
 
 BUILTIN_NAME = "<built-in>/mappings/default.yaml"
-_UNION_KEYS = frozenset({"exclude", "force"})
+_UNION_KEYS = frozenset({"exclude", "force", "accept"})
 _ACTIONS = frozenset({"read", "write", "deny"})
 _PROFILES = frozenset({"admin", "standard", "shared"})
 _SECTIONS: dict[str, frozenset[str]] = {
     "": frozenset(
         {"version", "drivers", "unknown_driver_reason", "rights", "profiles", "all_profiles",
-         "roles", "workspaces", "datasources", "users", "groups", "paths"}
+         "roles", "workspaces", "datasources", "users", "groups", "paths", "audit"}
     ),
     "roles": frozenset(
         {"root_group_ids", "root_group_target", "user_role_prefix", "group_role_prefix",
@@ -60,6 +60,7 @@ _SECTIONS: dict[str, frozenset[str]] = {
     "users": frozenset({"lowercase_logins", "rename", "exclude", "force"}),
     "groups": frozenset({"rename", "exclude", "force"}),
     "paths": frozenset({"variables", "rewrite"}),
+    "audit": frozenset({"accept"}),  # read by migrate.audit (accepted differences)
 }  # fmt: skip
 
 
@@ -413,6 +414,7 @@ def _build(
         overrides=_overrides(r, "users", ("must be a login without '/'", _valid_login)),
     )
     r.section("groups")
+    r.section("audit")  # its entries are checked by migrate.audit, which reads them
     variables, rewrites = _paths(r, extra_rewrite, extra_vars)
     return MappingRules(
         drivers=_drivers(r),

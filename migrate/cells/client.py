@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -32,7 +33,12 @@ from migrate.cells.auth import DEFAULT_SKEW_S, Authenticator, build_authenticato
 from migrate.cells.errorbody import StatAnswer, stat_answer
 from migrate.cells.http import RetryPolicy, Transport
 from migrate.cells.idm import IdmEndpoints
-from migrate.cells.statuses import decode_json, looks_like_another_server, not_cells
+from migrate.cells.statuses import (
+    decode_json,
+    looks_like_another_server,
+    not_cells,
+    status_error,
+)
 from migrate.cells.storage import DataSource, Job, Node, Service
 from migrate.cells.version import ServerVersion
 from migrate.cells.wire import Wire
@@ -141,6 +147,17 @@ class CellsClient(IdmEndpoints):
         if not isinstance(data, Mapping) or not ({"Endpoints", "PackageType"} & set(data)):
             raise not_cells(reply, self.wire.base_url, self.wire.redactor)
         return ServerVersion.from_discovery(data)
+
+    def public_page(self, link_hash: str) -> str | None:
+        """Anonymous ``GET /public/<hash>``: the HTML page a visitor of the link gets, None
+        when Cells answers 404 (no link, expired, download limit reached). Sends no secret."""
+        path = "/public/" + quote(link_hash, safe="")
+        reply = self.retry.run(f"GET {path}", lambda: self.wire.send("GET", path))
+        if reply.status == 404:
+            return None
+        if reply.status >= 400:
+            raise status_error(reply, self.wire.redactor)
+        return reply.text
 
     def account(self) -> str:
         """The login of the account the tool acts as (cached): the configured login for

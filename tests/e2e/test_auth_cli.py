@@ -77,7 +77,7 @@ def test_readme_quickstart_runs_verbatim_against_the_emulator(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     yaml_text, calls = _quickstart()
-    assert [c[0] for c in calls] == ["check", "plan", "apply", "verify"]
+    assert [c[0] for c in calls] == ["check", "plan", "apply", "verify", "audit"]
     install = _install(tmp_path / "pydio")
     with EmulatorServer(EmulatorConfig(admin_login="migrator", index_delay_s=0.0)) as emu:
         # The one line that runs on the Cells host: `cells admin user token -u migrator … -q`.
@@ -92,9 +92,14 @@ def test_readme_quickstart_runs_verbatim_against_the_emulator(
         for call in calls:
             code, out, err = _run(*call)
             codes[call[0]] = code
+            if call[0] == "audit":
+                # Until shares are migrated (issue 15), the audit honestly reports the
+                # install's public link as lost: exit 1 with the link named.
+                assert "LOST" in out, out
+                continue
             assert code == 0, f"{shlex.join(call)} exited {code}\n{out}\n{err}"
         logins = {u["Login"] for u in emu.state()["users"]}
-    assert codes == {"check": 0, "plan": 0, "apply": 0, "verify": 0}
+    assert codes == {"check": 0, "plan": 0, "apply": 0, "verify": 0, "audit": 1}
     assert (tmp_path / "cells-migrate-state.db").exists()
     assert "migrator" in logins
 

@@ -67,6 +67,7 @@ def test_every_measure_is_reported_with_its_figures(run: tuple[Records, str]) ->
         "memory-growth",
         "rollback",
         "rollback-ratios",
+        "audit",
     }
     for r in _of(records, "inventory") + _of(records, "plan") + _of(records, "memory"):
         assert float(r["median_wall_s"]) > 0  # type: ignore[arg-type]
@@ -147,3 +148,21 @@ def test_rollback_undoes_everything_it_applied_at_each_concurrency(
         assert (r["objects"], r["failed"]) == (sum(workload.values()), 0), r
     (ratios,) = _of(records, "rollback-ratios")
     assert set(ratios["speedup_vs_sequential"]) == {"1", "4", "8"}  # type: ignore[call-overload]
+
+
+def test_audit_compares_every_user_of_the_loaded_cells(run: tuple[Records, str]) -> None:
+    records, _ = run
+    (audit,) = _of(records, "audit")
+    totals = audit["audit_totals"]
+    loaded = audit["cells_objects"]
+    assert isinstance(totals, dict)
+    assert isinstance(loaded, dict)
+    assert totals["users_compared"] == totals["legacy_users"] == audit["users"]
+    assert loaded["acl"] > audit["rights"]  # the migrated state, every right on Cells
+    assert (totals["parity"], totals["lost"], totals["widened"], totals["changed"]) == (
+        True,
+        0,
+        0,
+        0,
+    )
+    assert float(audit["median_wall_s"]) > 0  # type: ignore[arg-type]

@@ -64,6 +64,21 @@ RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
         ("migrate.cells.client", "migrate.cells.auth", "migrate.cells.models"),
         (),
     ),
+    # The audit is independent of the mapping: its oracle reads the inventory only, and
+    # run.py takes identities and paths (not access) from the mapping rules.
+    *(
+        (
+            f"migrate.audit.{m}",
+            ("migrate.mapping", "migrate.cells", "migrate.plan", "migrate.load"),
+            (),
+        )
+        for m in ("legacy_access", "legacy_roles", "legacy_paths", "locations", "compare")
+    ),
+    (
+        "migrate.audit",
+        ("migrate.plan", "migrate.load", "migrate.mapping"),
+        ("migrate.mapping.rules",),
+    ),
 ]
 
 
