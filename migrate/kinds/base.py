@@ -35,7 +35,7 @@ from migrate.jsontypes import JsonValue
 from migrate.kinds.fields import Fields, field_changes
 from migrate.kinds.keys import ObjectRef
 from migrate.kinds.live_state import LiveState
-from migrate.kinds.vocabulary import Action, ActionType, Kind, Stage
+from migrate.kinds.vocabulary import Action, ActionType, FieldChange, Kind, Stage
 from migrate.mapping.desired import DesiredState, NodeRef, RoleTarget
 
 D = TypeVar("D")  # the desired object (migrate.mapping.desired)
@@ -238,10 +238,15 @@ class KindHandler(ABC, Generic[D, L]):
         server fills fields the tool leaves unset narrows it here."""
         return live
 
+    def changes_since(self, written: Mapping[str, object], live: L) -> tuple[FieldChange, ...]:
+        """The managed fields on which ``live`` differs from the image a run wrote, each as
+        ``new`` = as written → ``old`` = as it is now (secrets by marker only)."""
+        wanted = self.fields(self.from_image(written))
+        return field_changes(wanted, self.comparable(wanted, self.fields(live)))
+
     def changed_since(self, written: Mapping[str, object], live: L) -> bool:
         """True when ``live`` differs on a managed field from the image a run wrote."""
-        wanted = self.fields(self.from_image(written))
-        return bool(field_changes(wanted, self.comparable(wanted, self.fields(live))))
+        return bool(self.changes_since(written, live))
 
     # ---------------------------------------------------------------- images
     @abstractmethod

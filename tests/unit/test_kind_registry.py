@@ -183,3 +183,5 @@ def test_changed_since_uses_the_managed_fields_of_an_image(kind: Kind) -> None:
     assert handler.fields(handler.from_image(image)) == handler.fields(live)
     assert not handler.changed_since(image, live)
     assert handler.changed_since(image, CHANGED[kind](live))
+    (change,) = handler.changes_since(image, CHANGED[kind](live))
+    assert change.new != change.old  # as written -> as it is now, field by field
