@@ -35,7 +35,7 @@ from bench.workload import Request, Workload
 from migrate.cells.client import CellsClient
 from migrate.load.apply import Applier, Refs
 from migrate.load.checkpoint import CheckpointDB, LockHolder, PlannedItem
-from migrate.load.checkpoint_schema import ItemAction
+from migrate.load.checkpoint_schema import ItemAction, RunCommand
 from migrate.load.executor import Executor, WorkItem
 from migrate.load.readiness import DatasourceWaiter
 
@@ -99,9 +99,9 @@ def run_tool(
     state.unlink(missing_ok=True)
     cells = replace(work.config.cells, concurrency=concurrency)
     with CheckpointDB.open(f"sqlite:///{state}", now=_now) as db:
-        run = db.start_run(command="apply", holder=HOLDER)
+        run = db.start_run(command=RunCommand.APPLY, holder=HOLDER)
         planned = (
-            PlannedItem(stage=a.stage.value, kind=a.kind.value, key=a.key, action=ItemAction.CREATE)
+            PlannedItem(stage=a.stage, kind=a.kind, key=a.key, action=ItemAction.CREATE)
             for a in work.actions
         )
         ids = db.record_planned(run.id, planned)

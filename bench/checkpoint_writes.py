@@ -21,8 +21,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from migrate.kinds.vocabulary import Kind, Stage
 from migrate.load.checkpoint import CheckpointDB, LockHolder, PlannedItem, RunStatus
-from migrate.load.checkpoint_schema import ItemAction, JsonValue
+from migrate.load.checkpoint_schema import ItemAction, JsonValue, RunCommand
 
 ME = LockHolder(host="bench", pid=1, user="bench")
 AFTER: dict[str, JsonValue] = {
@@ -39,9 +40,11 @@ def now() -> datetime:
 
 def _run(db: CheckpointDB, n: int, *, batch_size: int, threads: int) -> float:
     """Seconds to report ``n`` done outcomes (and flush them) from ``threads`` threads."""
-    run = db.start_run(command="apply", holder=ME)
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
     planned = [
-        PlannedItem(stage="users", kind="user", key=f"user-{i:06d}", action=ItemAction.CREATE)
+        PlannedItem(
+            stage=Stage.USERS, kind=Kind.USER, key=f"user-{i:06d}", action=ItemAction.CREATE
+        )
         for i in range(n)
     ]
     ids = db.record_planned(run.id, planned)

@@ -23,9 +23,10 @@ from pathlib import Path
 from bench.apply import run_ceiling
 from bench.common import EmulatorProcess, Measure, measure, median_of, sqlite_install, write_config
 from bench.workload import STAGES, Workload, plain_requests
+from migrate import commands
 from migrate.cells.client import CellsClient
 from migrate.config import load_config
-from migrate.plan import ActionType, DesiredIndex, build_plan, desired_for_config
+from migrate.plan import ActionType, DesiredIndex, build_plan
 from migrate.sample.spec import InstallSpec
 
 
@@ -65,7 +66,7 @@ def _preload_half(config_path: Path, emu: EmulatorProcess) -> int:
     """Create every other group, role and user of the install in the emulator (as fast as
     it takes them: bare concurrent requests); returns how many were created."""
     config = load_config(config_path, env={"CELLS_TOKEN": emu.token})
-    inputs = desired_for_config(config)
+    inputs = commands.desired(config)
     with CellsClient(config.cells, read_only=True) as reader:
         plan = build_plan(inputs.desired, reader, stages=STAGES)
     creates = [a for a in plan.actions if a.action is ActionType.CREATE]

@@ -1,9 +1,9 @@
 """The objects the apply benchmarks write, prepared once: a real plan of a sample install.
 
 A sample Pydio 8 install (SQLite, ``migrate.sample``) is read and mapped by the real
-pipeline (``desired_for_config``) and planned against an empty emulator (``build_plan``) for
+pipeline (``commands.desired``) and planned against an empty emulator (``build_plan``) for
 the groups, roles and users stages: every action is a create. The same objects are also
-turned into plain HTTP requests (method, path, JSON body), built with the tool's own codec,
+turned into plain HTTP requests (method, path, JSON body), built with the tool's own bodies,
 for the sequential baseline and for the emulator's ceiling: the three measures write the
 same objects with the same bodies.
 
@@ -21,12 +21,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bench.common import EmulatorProcess, sqlite_install, write_config
-from migrate.cells import codec
+from migrate import commands
 from migrate.cells.client import CellsClient
 from migrate.config import Config, load_config
+from migrate.kinds import group, role, user
 from migrate.mapping import PasswordAction
 from migrate.mapping.desired import DesiredGroup, DesiredRole, DesiredUser
-from migrate.plan import Action, ActionType, DesiredIndex, Stage, build_plan, desired_for_config
+from migrate.plan import Action, ActionType, DesiredIndex, Stage, build_plan
 from migrate.sample.spec import InstallSpec
 from migrate.secret import Secret
 
@@ -82,7 +83,7 @@ def prepare(root: Path, emu: EmulatorProcess, users: int) -> Workload:
         state=f"sqlite:///{root / 'state.db'}",
     )
     config = load_config(path, env={"CELLS_TOKEN": emu.token})
-    inputs = desired_for_config(config)
+    inputs = commands.desired(config)
     emu.reset()
     with CellsClient(config.cells, read_only=True) as reader:
         plan = build_plan(inputs.desired, reader, stages=STAGES, inputs_digest=inputs.digest)
@@ -109,16 +110,16 @@ def plain_requests(actions: tuple[Action, ...], index: DesiredIndex) -> list[Req
         obj = index.get(action)
         wave = (action.stage.rank, action.order)
         if isinstance(obj, DesiredGroup):
-            body = codec.group_body(obj).to_json(server_appends_label=True)
+            body = group.body(obj).to_json(server_appends_label=True)
             path = f"/a/user/{quote(obj.label, safe='')}"
         elif isinstance(obj, DesiredRole):
-            body = codec.role_body(obj).to_json()
+            body = role.body(obj).to_json()
             path = f"/a/role/{quote(obj.uuid, safe='')}"
         elif isinstance(obj, DesiredUser):
-            user = codec.user_body(obj, uuid=action.cells_id or obj.uuid)
+            sent = user.body(obj, uuid=action.cells_id or obj.uuid)
             if obj.password.action is not PasswordAction.KEEP_HASH:
-                user = replace(user, password=password)
-            body = user.to_json()
+                sent = replace(sent, password=password)
+            body = sent.to_json()
             path = f"/a/user/{quote(obj.login, safe='')}"
         else:
             raise RuntimeError(f"unexpected object in the workload: {action.kind.value}")

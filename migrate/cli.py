@@ -226,8 +226,12 @@ def main(
     env: Mapping[str, str] | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    hooks: commands.Hooks | None = None,
 ) -> int:
-    """Run the command line and return its exit code (``python -m migrate`` exits with it)."""
+    """Run the command line and return its exit code (``python -m migrate`` exits with it).
+
+    ``hooks`` reach the executor of ``apply`` and ``resume`` (a test stops the process at
+    an exact point with ``on_done``)."""
     out = cast(TextIO, PrintableStream(stdout or sys.stdout))
     err = stderr or sys.stderr
     environ = dict(os.environ if env is None else env)
@@ -239,6 +243,7 @@ def main(
         return 2
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
+    args.hooks = hooks
     setup_logging(
         err, verbosity=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json"
     )
@@ -342,11 +347,6 @@ def _ask(err: TextIO, question: str, yes: bool) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def _crash_after(env: Mapping[str, str]) -> int | None:
-    value = env.get("CELLS_MIGRATE_TEST_KILL_AFTER", "")  # test hook (crash tests)
-    return int(value) if value.isdigit() else None
-
-
 def _apply(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     options = commands.ApplyOptions(
         plan_path=args.plan_file,
@@ -370,7 +370,7 @@ def _apply(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: T
         options,
         confirm=None if args.yes or args.plan_file is not None else confirm,
         progress=_progress(err, args.quiet),
-        crash_after=_crash_after(env),
+        hooks=args.hooks,
     )
     if args.json:
         _write_json(out, result.to_json())
@@ -392,7 +392,7 @@ def _resume(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: 
         _config(args, env),
         run_id=args.run,
         progress=_progress(err, args.quiet),
-        crash_after=_crash_after(env),
+        hooks=args.hooks,
     )
     if args.json:
         _write_json(out, result.to_json())

@@ -1,13 +1,21 @@
 """One typed function per subcommand; each composes the library and returns a result.
 
-Nothing here prints or exits: ``cli`` writes results and maps errors to exit codes.
+This is where resources are opened (STYLE.md 3 "Resources built deep inside the library"):
+the legacy install is read (:func:`desired`), the state DB (:func:`open_state`) and the
+Cells clients (read-only for plan, verify and check; read-write for apply, resume and
+rollback) are opened here and passed down; library modules never build them. ``now``,
+``hooks`` (the lock holder, the readiness clocks, a callback after each confirmed item) are
+parameters, so tests inject them. Nothing here prints or exits: ``cli`` writes results and
+maps errors to exit codes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,31 +24,143 @@ from migrate.audit.run import AuditOptions as AuditOptions
 from migrate.audit.run import audit_for_config
 from migrate.cells.client import CellsClient
 from migrate.cells.login import DEFAULT_CALLBACK_PORT, LoginFlow
-from migrate.config import Config
+from migrate.config import AuthConfig, AuthMethod, Config
+from migrate.errors import PlanError
+from migrate.kinds.vocabulary import Action
+from migrate.legacy.bootstrap import discover_install
+from migrate.legacy.model import Inventory
 from migrate.legacy.reader import read_install
+from migrate.load.checkpoint import CheckpointDB, LockHolder, this_process
+from migrate.load.checkpoint_schema import sqlite_path
+from migrate.load.passwords import PasswordHook, hook_for_run
 from migrate.load.result import ApplyResult
 from migrate.load.rollback import RollbackReport
+from migrate.load.rollback import rollback as rollback_runs
 from migrate.load.run import ApplyOptions as ApplyOptions
 from migrate.load.run import (
     Confirm,
     Hooks,
-    apply_for_config,
-    kill_after,
-    resume_for_config,
-    rollback_for_config,
-    verify_for_config,
+    OpenPasswords,
+    Planner,
+    RunContext,
+    continue_run,
+    plan_to_apply,
+    start_apply,
+    take_over,
 )
+from migrate.load.status import empty_status
 from migrate.load.status import render_status as render_status
-from migrate.load.status import status_for_config
-from migrate.load.verify import VerifyReport
-from migrate.plan import Plan, Stage, plan_for_config
+from migrate.load.verify import SETTLE_S, VerifyReport, verify_with_settle, with_password_steps
+from migrate.mapping import MappingRules, PasswordStrategy
+from migrate.plan import DesiredInputs, Plan, Stage, desired_inputs, make_plan
 from migrate.preflight import CheckReport, run_checks
 from migrate.progress import NullProgress, Progress
 from migrate.reports import InventoryReport
+from migrate.rulesfile import load_rules
+from migrate.secret import Secret
+
+__all__ = ["ApplyOptions", "Hooks", "render_status"]
 
 log = logging.getLogger(__name__)
 
+Now = Callable[[], datetime]
 
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------- opening resources
+def read_legacy(
+    config: Config, *, progress: Progress | None = None
+) -> tuple[Inventory, MappingRules]:
+    """Read the legacy install and the mapping rules (its path variables filled in).
+    Raises ``LegacyError`` (install unreadable) or ``ConfigError`` (mapping files invalid)."""
+    inventory = read_install(config.legacy, progress=progress or NullProgress())
+    install = discover_install(config.legacy)
+    rules = load_rules(
+        config.mapping.files,
+        path_rewrite=[(r.source, r.target) for r in config.legacy.path_rewrite],
+        path_variables=install.substitutions(),
+    )
+    return inventory, rules
+
+
+def desired(
+    config: Config, *, progress: Progress | None = None, look_at_folders: bool = True
+) -> DesiredInputs:
+    """Read the legacy install and map it with the configured rules and password strategy.
+
+    With ``look_at_folders`` (always, but for tools that lay the data out first, like the
+    demo's data copy) the legacy folders are looked at (:mod:`migrate.plan.folders`).
+    Raises ``LegacyError`` (install unreadable) or ``ConfigError`` (mapping files invalid).
+    """
+    inventory, rules = read_legacy(config, progress=progress)
+    strategy = PasswordStrategy(config.passwords.strategy.value)
+    return desired_inputs(inventory, rules, strategy=strategy, look_at_folders=look_at_folders)
+
+
+def open_cells(config: Config, *, read_only: bool) -> CellsClient:
+    """The Cells client of ``config.cells`` (``read_only``: every write refused before it
+    leaves the process)."""
+    return CellsClient(config.cells, read_only=read_only)
+
+
+def _open_as(config: Config) -> Callable[[str, Secret], CellsClient]:
+    """How ``audit --sample`` logs in as one of the migrated users (read-only)."""
+
+    def open_as(login: str, password: Secret) -> CellsClient:
+        auth = AuthConfig(method=AuthMethod.PASSWORD, login=login, password=password)
+        return CellsClient(replace(config.cells, auth=auth, concurrency=1), read_only=True)
+
+    return open_as
+
+
+def open_state(config: Config, *, now: Now = _now, create: bool = True) -> CheckpointDB:
+    """The checkpoint DB of ``config.state.url`` (``create``: a new one when empty)."""
+    return CheckpointDB.open(config.state.url, now=now, create=create)
+
+
+def _existing_state(config: Config, *, now: Now) -> CheckpointDB | None:
+    """The state DB, or ``None`` when it is a SQLite file not created yet."""
+    path = sqlite_path(config.state.url.reveal())
+    if path is not None and not path.exists():
+        return None
+    return open_state(config, now=now, create=False)
+
+
+def _planner(inputs: DesiredInputs, reader: CellsClient, progress: Progress) -> Planner:
+    def plan_of(stages: Sequence[Stage]) -> Plan:
+        return make_plan(inputs, reader, stages=stages, progress=progress)
+
+    return plan_of
+
+
+def _passwords(config: Config) -> OpenPasswords:
+    def open_hook(actions: Sequence[Action], resuming: bool, steps_left: bool) -> PasswordHook:
+        return hook_for_run(config, actions, resuming=resuming, steps_left=steps_left)
+
+    return open_hook
+
+
+@contextmanager
+def _run_context(
+    config: Config, db: CheckpointDB, inputs: DesiredInputs, progress: Progress, hooks: Hooks
+) -> Iterator[RunContext]:
+    with open_cells(config, read_only=False) as client:
+        yield RunContext(
+            db=db,
+            client=client,
+            inputs=inputs,
+            passwords=_passwords(config),
+            concurrency=config.cells.concurrency,
+            start_timeout_s=config.cells.datasource_start_timeout_s,
+            progress=progress,
+            hooks=hooks,
+        )
+
+
+# ---------------------------------------------------------------- the commands
 def inventory(config: Config, *, progress: Progress | None = None) -> InventoryReport:
     """Read the legacy install named by ``config.legacy`` and report counts and findings.
 
@@ -55,20 +175,19 @@ def inventory(config: Config, *, progress: Progress | None = None) -> InventoryR
 def check(config: Config, *, progress: Progress | None = None) -> CheckReport:
     """Preflight: every check runs, the report lists all that must be fixed (never raises
     for a failed check; ``report.ok`` is False then)."""
-    return run_checks(config, progress=progress or NullProgress())
+    return run_checks(
+        config,
+        read_desired=lambda: desired(config, progress=progress),
+        open_client=lambda: open_cells(config, read_only=True),
+    )
 
 
 def plan(config: Config, *, stages: Sequence[Stage] = (), progress: Progress | None = None) -> Plan:
     """The dry-run diff of the desired state against the live Cells (read-only client)."""
-    return plan_for_config(config, stages=stages, progress=progress or NullProgress())
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _hooks(crash_after: int | None) -> Hooks:
-    return Hooks(on_done=kill_after(crash_after) if crash_after else None)
+    progress = progress or NullProgress()
+    inputs = desired(config, progress=progress)
+    with open_cells(config, read_only=True) as reader:
+        return make_plan(inputs, reader, stages=stages, progress=progress)
 
 
 def apply(
@@ -77,32 +196,57 @@ def apply(
     *,
     confirm: Confirm | None = None,
     progress: Progress | None = None,
-    crash_after: int | None = None,
+    hooks: Hooks | None = None,
+    now: Now = _now,
 ) -> ApplyResult:
-    """Apply the plan (a saved one exactly, refused if stale); item failures are in the
-    result (exit 3), errors raise (``PlanError``, ``RunLockedError``, ``CellsError``…).
-    ``crash_after`` is a test hook: SIGKILL after that many confirmed items."""
-    return apply_for_config(
-        config, options, now=_now, confirm=confirm, progress=progress, hooks=_hooks(crash_after)
-    )
+    """Apply the plan (a saved one exactly, refused if stale), after ``confirm`` (when
+    given) said yes. Item failures are in the result (exit 3); errors raise
+    (``StalePlanError``/``PlanError``: nothing written; ``RunLockedError``, ``CellsError``…).
+    """
+    progress = progress or NullProgress()
+    inputs = desired(config, progress=progress)
+    with open_cells(config, read_only=True) as reader:
+        chosen = plan_to_apply(inputs, _planner(inputs, reader, progress), options)
+    if confirm is not None and not confirm(chosen):
+        raise PlanError("apply not confirmed: nothing was written")
+    with (
+        open_state(config, now=now) as db,
+        _run_context(config, db, inputs, progress, hooks or Hooks()) as ctx,
+    ):
+        return start_apply(ctx, chosen, options)
 
 
 def resume(
     config: Config,
     *,
     run_id: int | None = None,
+    options: ApplyOptions | None = None,
     progress: Progress | None = None,
-    crash_after: int | None = None,
+    hooks: Hooks | None = None,
+    now: Now = _now,
 ) -> ApplyResult:
-    """Continue an interrupted or partial run (default: the newest)."""
-    return resume_for_config(
-        config, run_id=run_id, now=_now, progress=progress, hooks=_hooks(crash_after)
-    )
+    """Continue an interrupted or partial run (default: the newest). Raises
+    ``CheckpointError`` (no state DB, no such run, nothing to resume), ``RunLockedError``."""
+    progress = progress or NullProgress()
+    hooks = hooks or Hooks()
+    with open_state(config, now=now, create=False) as db:
+        run = take_over(db, run_id, hooks.holder)
+        inputs = desired(config, progress=progress)
+        with (
+            open_cells(config, read_only=True) as reader,
+            _run_context(config, db, inputs, progress, hooks) as ctx,
+        ):
+            return continue_run(ctx, run, _planner(inputs, reader, progress), options)
 
 
-def status(config: Config) -> dict[str, object]:
-    """The ``cells-migrate/status/1`` document of the state DB."""
-    return status_for_config(config, now=_now)
+def status(config: Config, *, now: Now = _now) -> dict[str, object]:
+    """The ``cells-migrate/status/1`` document of the state DB (no runs when it does not
+    exist yet). Raises ``CheckpointError`` when the state DB cannot be read."""
+    db = _existing_state(config, now=now)
+    if db is None:
+        return empty_status()
+    with db:
+        return dict(db.status_report())
 
 
 def rollback(
@@ -113,22 +257,49 @@ def rollback(
     stages: Sequence[Stage] = (),
     force: bool = False,
     confirm: Callable[[list[int], int], bool] | None = None,
+    holder: LockHolder | None = None,
+    now: Now = _now,
 ) -> RollbackReport:
-    """Undo a run (default: the last that changed something) or every run, newest first."""
-    return rollback_for_config(
-        config,
-        now=_now,
-        run_id=run_id,
-        every_run=every_run,
-        stages=tuple(stages),
-        force=force,
-        confirm=confirm,
-    )
+    """Undo a run (default: the last that changed something) or every run, newest first.
+    Raises ``CheckpointError`` when there is no state DB or the lock is held."""
+    with (
+        open_state(config, now=now, create=False) as db,
+        open_cells(config, read_only=False) as client,
+    ):
+        return rollback_runs(
+            db,
+            client,
+            holder=holder or this_process(),
+            run_id=run_id,
+            every_run=every_run,
+            stages=tuple(stages),
+            force=force,
+            confirm=confirm,
+            concurrency=config.cells.concurrency,
+        )
 
 
-def verify(config: Config, *, progress: Progress | None = None) -> VerifyReport:
-    """Audit Cells against the desired state (read-only)."""
-    return verify_for_config(config, now=_now, progress=progress)
+def verify(
+    config: Config,
+    *,
+    progress: Progress | None = None,
+    now: Now = _now,
+    settle_s: float = SETTLE_S,
+    sleep: Callable[[float], None] = time.sleep,
+) -> VerifyReport:
+    """Audit Cells against the desired state (read-only), and name the users whose
+    password step the state DB shows not done."""
+    progress = progress or NullProgress()
+    inputs = desired(config, progress=progress)
+    with open_cells(config, read_only=True) as reader:
+        report = verify_with_settle(
+            lambda: make_plan(inputs, reader, progress=progress), settle_s=settle_s, sleep=sleep
+        )
+    db = _existing_state(config, now=now)
+    if db is None:
+        return report
+    with db:
+        return with_password_steps(report, db.password_steps_left())
 
 
 def audit(
@@ -136,7 +307,16 @@ def audit(
 ) -> AuditReport:
     """Per-user access parity: Pydio's rules on the legacy data against Cells' rules on the
     live Cells (read-only on both sides)."""
-    return audit_for_config(config, options, now=_now().timestamp(), progress=progress)
+    with open_cells(config, read_only=True) as client:
+        return audit_for_config(
+            config,
+            options,
+            now=_now().timestamp(),
+            client=client,
+            read_legacy=lambda: read_legacy(config, progress=progress),
+            open_as=_open_as(config),
+            progress=progress,
+        )
 
 
 def emulator(
@@ -197,7 +377,7 @@ def login(
             )
     finally:
         flow.close()
-    with CellsClient(config.cells, read_only=True) as client:
+    with open_cells(config, read_only=True) as client:
         account = client.account()
     return LoginResult(account=account, token_file=flow.token_file)
 

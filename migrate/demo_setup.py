@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from migrate.commands import desired as desired_inputs
 from migrate.config import load_config
 from migrate.mapping.desired import NodeKind
-from migrate.plan import desired_for_config
 from migrate.sample import BuiltInstall, InstallSpec, build_install
 
 # A few dozen users, groups, roles, a team, workspaces with rights, and the sample's traps:
@@ -111,7 +111,7 @@ def copy_data_folders(config: Path, env: Mapping[str, str]) -> list[Path]:
     datasource whose folder exists, and a sub-folder workspace root or right needs its
     folder too.
     """
-    desired = desired_for_config(load_config(config, env), look_at_folders=False).desired
+    desired = desired_inputs(load_config(config, env), look_at_folders=False).desired
     folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
     targets = set(folders.values())
     nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]

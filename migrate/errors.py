@@ -8,6 +8,7 @@
     │  └─ LegacyFormatError   PHP serial, unknown schema, corrupt file
     ├─ MappingError           a rule cannot apply (strict mode)
     ├─ CellsError
+    │  ├─ DatasourceUnusable           a datasource not served or not indexed in time
     │  ├─ CellsTransportError          transient: timeout, dropped connection
     │  ├─ ReadOnlyViolation            a write attempted on a read-only (dry-run) client
     │  └─ CellsHTTPError (method, path, status, body excerpt)
@@ -85,6 +86,11 @@ class MappingError(MigrateError):
 
 class CellsError(MigrateError):
     """Talking to Cells failed."""
+
+
+class DatasourceUnusable(CellsError):
+    """A datasource Cells does not serve, does not have, or did not index in time: the
+    objects that need its folders cannot be written (they fail with this reason)."""
 
 
 class CellsTransportError(CellsError):

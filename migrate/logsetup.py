@@ -51,8 +51,7 @@ def setup_logging(
     root.addHandler(handler)
     root.setLevel(level)
     if verbosity < 2:
-        # urllib3 logs full URLs and requests-oauthlib whole token dicts at DEBUG (the filter
-        # masks them, but they are noise): quiet unless -vv is asked for.
-        for noisy in ("urllib3", "requests_oauthlib", "oauthlib"):
-            logging.getLogger(noisy).setLevel(max(level, logging.INFO))
+        # urllib3 logs every connection and request line at DEBUG (the filter masks what
+        # could be a secret, but it is noise): quiet unless -vv is asked for.
+        logging.getLogger("urllib3").setLevel(max(level, logging.INFO))
     return handler

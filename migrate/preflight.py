@@ -1,7 +1,9 @@
 """``cells-migrate check``: can this migration run? Legacy side, mapping, target capabilities.
 
 Every check is run even when an earlier one failed, so the admin gets the whole list of what
-to fix at once. Nothing here writes anywhere: the Cells client is opened read-only.
+to fix at once. Nothing here writes anywhere: ``migrate.commands`` hands in how to read the
+legacy install and how to open a read-only Cells client (each opened once, here, so that a
+failure of one is a failed check, not an error).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from migrate.cells.client import CellsClient
 from migrate.cells.version import ServerVersion
 from migrate.config import Config, PasswordStrategy
 from migrate.errors import CellsCredentialsRefused, CellsError, ConfigError, LegacyError
+from migrate.kinds.datasource import service_findings
+from migrate.kinds.user import TOOL_ACCOUNT_REASON
 from migrate.legacy.model import Finding, Severity
 from migrate.load.passwords import check_password_table
-from migrate.plan.datasources import service_findings
-from migrate.plan.run import DesiredInputs, desired_for_config
-from migrate.progress import Progress
+from migrate.plan.run import DesiredInputs
 from migrate.reports import finding_to_json, sorted_findings
 
 log = logging.getLogger(__name__)
@@ -114,14 +116,16 @@ class _Collector:
 def run_checks(
     config: Config,
     *,
-    progress: Progress,
-    client_factory: Callable[[], CellsClient] | None = None,
+    read_desired: Callable[[], DesiredInputs],
+    open_client: Callable[[], CellsClient],
 ) -> CheckReport:
-    """Run every preflight check and return the report (never raises for a failed check)."""
+    """Run every preflight check and return the report (never raises for a failed check).
+
+    ``read_desired`` reads the legacy install and maps it (``LegacyError``/``ConfigError``
+    are a failed check); ``open_client`` opens a read-only Cells client."""
     collected = _Collector()
-    inputs = _check_legacy(config, progress, collected)
-    factory = client_factory or (lambda: CellsClient(config.cells, read_only=True))
-    _check_cells(config, factory, collected, inputs)
+    inputs = _check_legacy(read_desired, collected)
+    _check_cells(config, open_client, collected, inputs)
     _check_passwords(config, collected)
     version = collected.version
     return CheckReport(
@@ -132,10 +136,10 @@ def run_checks(
 
 
 def _check_legacy(
-    config: Config, progress: Progress, collected: _Collector
+    read_desired: Callable[[], DesiredInputs], collected: _Collector
 ) -> DesiredInputs | None:
     try:
-        inputs: DesiredInputs = desired_for_config(config, progress=progress)
+        inputs = read_desired()
     except (LegacyError, ConfigError) as exc:
         collected.add("legacy install", Status.FAILED, str(exc))
         return None
@@ -196,9 +200,8 @@ def _check_cells(
         collected.add(
             "tool account",
             Status.WARNING,
-            f"the legacy user {account!r} maps onto the account cells-migrate logs in with: "
-            "it is left as it is in Cells (never adopted or modified), and its rights are not "
-            "migrated; use another admin account to migrate it",
+            f"the legacy user {account!r} maps onto the Cells account cells-migrate uses; "
+            + TOOL_ACCOUNT_REASON,
         )
     if not version.known or version.major not in SUPPORTED_MAJORS:
         collected.add(

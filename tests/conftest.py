@@ -9,7 +9,11 @@ from typing import Any
 
 import pytest
 
-_LOGGERS = ("", "urllib3", "requests_oauthlib", "oauthlib")
+from tests.support.examples import load_profile
+
+load_profile()
+
+_LOGGERS = ("", "urllib3")
 
 
 @pytest.fixture(autouse=True)

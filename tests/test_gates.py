@@ -1,4 +1,5 @@
-"""Quality gates run with the tests: ruff (lint + format) and mypy --strict on migrate/."""
+"""Quality gates run with the tests: ruff (lint + format), mypy --strict on migrate/ and mypy on
+tests/ (every body checked, pyproject.toml)."""
 
 from __future__ import annotations
 

@@ -26,14 +26,12 @@ from migrate.audit.locations import Location, PathRules
 from migrate.audit.model import Difference
 from migrate.audit.pairing import compare_all
 from migrate.audit.report import AuditReport, SampleReport
-from migrate.audit.sample import choose, read_passwords, run_sample
+from migrate.audit.sample import OpenAs, choose, read_passwords, run_sample
 from migrate.cells.client import CellsClient
 from migrate.config import Config, PasswordStrategy
-from migrate.legacy.bootstrap import discover_install
-from migrate.legacy.reader import read_install
+from migrate.legacy.model import Inventory
 from migrate.mapping.rules import MappingRules
 from migrate.progress import NullProgress, Progress
-from migrate.rulesfile import load_rules
 from migrate.secret import Secret
 
 log = logging.getLogger(__name__)
@@ -58,15 +56,22 @@ def login_mapper(rules: MappingRules) -> Callable[[str], str]:
     return login_of
 
 
+ReadLegacy = Callable[[], tuple[Inventory, MappingRules]]
+"""Reads the legacy install and the mapping rules (``migrate.commands.read_legacy``)."""
+
+
 def audit_for_config(
     config: Config,
     options: AuditOptions,
     *,
     now: float,
+    client: CellsClient,
+    read_legacy: ReadLegacy,
+    open_as: OpenAs,
     progress: Progress | None = None,
-    client: CellsClient | None = None,
 ) -> AuditReport:
-    """Run the access audit (read-only on both sides).
+    """Run the access audit (read-only on both sides) with the resources the caller opened:
+    ``client`` (read-only), ``read_legacy``, and ``open_as`` for ``--sample``'s logins.
 
     Raises ``LegacyError`` (legacy unreadable), ``ConfigError`` (mapping files or
     ``audit.accept`` invalid, passwords file unreadable) or ``CellsError``.
@@ -74,38 +79,33 @@ def audit_for_config(
     progress = progress or NullProgress()
     acceptor = Acceptor(load_accept_rules(config))
     passwords = _passwords(config, options)
-    own = client is None
-    cells = client or CellsClient(config.cells, read_only=True)
-    try:
-        # Cells is read while the legacy install is extracted: one waits on the network,
-        # the other on the CPU (bench/README.md, audit).
-        started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-cells") as background:
-            reading = background.submit(read_snapshot, cells, progress=NullProgress())
-            oracle, login_of = _oracle(config, progress)
-            log.info("audit: legacy install read in %.1f s", time.monotonic() - started)
-            snapshot = reading.result()
-        place_candidates(cells, snapshot, _candidates(oracle))
-        log.info("audit: Cells read in %.1f s", time.monotonic() - started)
-        sample = choose([u.login for u in snapshot.users], passwords, options.sample)
-        paired = compare_all(
-            oracle,
-            snapshot,
-            cells,
-            login_of=login_of,
-            acceptor=acceptor,
-            progress=progress,
-            sample=sample,
-        )
-        log.info("audit: users compared in %.1f s", time.monotonic() - started)
-        links, link_notes = check_links(
-            cells, oracle.links(), concurrency=config.cells.concurrency, now=now
-        )
-    finally:
-        if own:
-            cells.close()
+    cells = client
+    # Cells is read while the legacy install is extracted: one waits on the network,
+    # the other on the CPU (bench/README.md, audit).
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-cells") as background:
+        reading = background.submit(read_snapshot, cells, progress=NullProgress())
+        oracle, login_of = _oracle(read_legacy)
+        log.info("audit: legacy install read in %.1f s", time.monotonic() - started)
+        snapshot = reading.result()
+    place_candidates(cells, snapshot, _candidates(oracle))
+    log.info("audit: Cells read in %.1f s", time.monotonic() - started)
+    sample = choose([u.login for u in snapshot.users], passwords, options.sample)
+    paired = compare_all(
+        oracle,
+        snapshot,
+        cells,
+        login_of=login_of,
+        acceptor=acceptor,
+        progress=progress,
+        sample=sample,
+    )
+    log.info("audit: users compared in %.1f s", time.monotonic() - started)
+    links, link_notes = check_links(
+        cells, oracle.links(), concurrency=config.cells.concurrency, now=now
+    )
     links = [acceptor.link(r) for r in links]
-    report_sample = _sample(config, options, paired.sampled, snapshot.model.workspaces, passwords)
+    report_sample = _sample(options, paired.sampled, snapshot.model.workspaces, passwords, open_as)
     notes = [*oracle.notes(), *snapshot.notes, *paired.notes, *link_notes]
     notes.extend(_unknown_nodes(snapshot.locator.unknown))
     return AuditReport(
@@ -131,15 +131,9 @@ def _unknown_nodes(unknown: set[str]) -> list[str]:
     ]
 
 
-def _oracle(config: Config, progress: Progress) -> tuple[LegacyOracle, Callable[[str], str]]:
+def _oracle(read_legacy: ReadLegacy) -> tuple[LegacyOracle, Callable[[str], str]]:
     """The legacy install read and its oracle, with the legacy -> Cells login mapping."""
-    inventory = read_install(config.legacy, progress=progress)
-    install = discover_install(config.legacy)
-    rules = load_rules(
-        config.mapping.files,
-        path_rewrite=[(r.source, r.target) for r in config.legacy.path_rewrite],
-        path_variables=install.substitutions(),
-    )
+    inventory, rules = read_legacy()
     login_of = login_mapper(rules)
     paths = PathRules(
         variables=rules.path_variables,
@@ -180,11 +174,11 @@ def _passwords(config: Config, options: AuditOptions) -> dict[str, Secret]:
 
 
 def _sample(
-    config: Config,
     options: AuditOptions,
     views: Mapping[str, Sequence[CellsView]],
     workspaces: Mapping[str, CellsWorkspace],
     passwords: dict[str, Secret],
+    open_as: OpenAs,
 ) -> SampleReport | None:
     if options.sample <= 0:
         return None
@@ -194,4 +188,4 @@ def _sample(
             "no password is known: give --passwords-file (login,password CSV) or use "
             "passwords.strategy random"
         )
-    return run_sample(config.cells, views, workspaces, passwords, options.sample, notes)
+    return run_sample(open_as, views, workspaces, passwords, options.sample, notes)

@@ -15,8 +15,7 @@ emulator does not resolve them; a real Cells would. Passwords never leave this m
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ from migrate.audit.locations import OTHER
 from migrate.audit.model import NONE, READ, SampleMismatch
 from migrate.audit.report import SampleReport
 from migrate.cells.client import CellsClient
-from migrate.config import AuthConfig, AuthMethod, CellsConfig
 from migrate.errors import CellsError, ConfigError
 from migrate.secret import Secret
 
@@ -97,8 +95,12 @@ def expected_paths(
     return wanted
 
 
+OpenAs = Callable[[str, Secret], CellsClient]
+"""Opens a read-only client logged in as ``(login, password)`` (``migrate.commands``)."""
+
+
 def run_sample(
-    config: CellsConfig,
+    open_as: OpenAs,
     views: Mapping[str, Sequence[CellsView]],
     workspaces: Mapping[str, CellsWorkspace],
     passwords: Mapping[str, Secret],
@@ -113,7 +115,7 @@ def run_sample(
     for login in sorted(views):
         wanted = expected_paths(views[login], workspaces)
         try:
-            seen = _stats(config, login, passwords[login], sorted(wanted))
+            seen = _stats(open_as(login, passwords[login]), sorted(wanted))
         except CellsError as exc:
             problems.append(f"{login}: could not log in or read the view ({exc})")
             continue
@@ -132,11 +134,9 @@ def run_sample(
     )
 
 
-def _stats(config: CellsConfig, login: str, password: Secret, paths: list[str]) -> dict[str, str]:
-    auth = AuthConfig(method=AuthMethod.PASSWORD, login=login, password=password)
-    user_config = replace(config, auth=auth, concurrency=1)
+def _stats(opened: CellsClient, paths: list[str]) -> dict[str, str]:
     seen: dict[str, str] = {}
-    with CellsClient(user_config, read_only=True) as client:
+    with opened as client:
         for start in range(0, len(paths), STATS_BATCH):
             batch = paths[start : start + STATS_BATCH]
             data = client.transport.call("POST", "/a/tree/stats", body={"NodePaths": batch})

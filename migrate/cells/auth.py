@@ -1,4 +1,11 @@
-"""Authentication strategies behind ONE ``requests_oauthlib.OAuth2Session``.
+"""Authentication strategies: one :class:`Authenticator` per client, an auth *flow*.
+
+The flow (httpx's ``Auth.auth_flow``): :meth:`Authenticator.auth_flow` is a generator that
+yields the request with the current bearer and receives Cells' answer; on a 401 it
+refreshes once and yields the request again. ``http.Transport`` drives it and never knows
+which scheme is in use. The bearer is an ``Authorization`` header the ``Wire`` adds to that
+one request: no OAuth library is involved, so nothing process-wide is changed for a Cells
+on plain HTTP (no ``OAUTHLIB_INSECURE_TRANSPORT``).
 
 * ``pat``      - a Personal Access Token as a static bearer (cells-api.md §3.2), given
   inline or in ``token_file`` (re-read when the file changes: a PAT renewed mid-run is
@@ -13,22 +20,20 @@ cap) inside the caller's retry attempt, so a 503 or a dropped connection at logi
 like any call and never reported as a wrong password. For all: refresh ahead of expiry (a
 skew, on the injected clock) and once on a 401; one refresh at a time across threads (an
 ``RLock``); a thread that waited for the lock sees the new token and does not refresh again.
-The session is shared, so the new token reaches every thread.
+The authenticator is shared by the client's threads, so the new token reaches every one.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from requests_oauthlib import OAuth2Session
+import requests
 
 from migrate.cells.statuses import (
     Reply,
@@ -39,7 +44,7 @@ from migrate.cells.statuses import (
     title,
 )
 from migrate.cells.tokenfile import PatFile, read_token_file, write_token_file
-from migrate.cells.wire import Wire
+from migrate.cells.wire import Request, Wire
 from migrate.config import AuthConfig, AuthMethod, CellsConfig
 from migrate.errors import CellsCredentialsRefused, ConfigError
 from migrate.redact import DEFAULT_REDACTOR, Redactor
@@ -57,11 +62,6 @@ DEFAULT_SKEW_S = 60.0
 Token = dict[str, Any]
 
 
-class CellsSession(OAuth2Session):  # type: ignore[misc]
-    """The one session: cookies (the v2+ refresh lives in one), pooled connections and the
-    bearer, which it adds to every request that does not withhold it."""
-
-
 def judge(reply: Reply, wire: Wire) -> None:
     """Raise for a credential answer that is not a refusal the strategy reads itself:
     another web server, a transient status (retried by the caller), any other error."""
@@ -72,7 +72,7 @@ def judge(reply: Reply, wire: Wire) -> None:
 
 
 class Authenticator:
-    """Base strategy: owns token freshness for the shared session.
+    """Base strategy: owns the bearer and its freshness for one client's threads.
 
     Subclasses implement ``_obtain()`` (first login) and ``_renew()`` (refresh); both run
     with ``lock`` held, send through ``wire`` and return the new token dict.
@@ -82,29 +82,38 @@ class Authenticator:
 
     def __init__(
         self,
-        session: CellsSession,
         wire: Wire,
         *,
         skew_s: float = DEFAULT_SKEW_S,
         clock: Callable[[], float] = time.time,
         redactor: Redactor = DEFAULT_REDACTOR,
     ) -> None:
-        self.session = session
         self.wire = wire
         self.skew_s = skew_s
         self.clock = clock
         self.redactor = redactor
         self.lock = threading.RLock()
         self._refresh_at: float | None = None
+        self._bearer: str | None = None
 
     # --- public ---
+    def auth_flow(self, request: Request) -> Generator[Request, Reply, None]:
+        """Yield ``request`` with the bearer (logging in or refreshing first when due) and
+        receive the answer; on a 401, refresh once and yield it again with the new bearer.
+        What the last yield received is the answer the caller judges."""
+        self.ensure_fresh()
+        sent = self.access_token
+        reply = yield request.carrying(sent)
+        if reply.status == 401 and self.refresh_after_401(sent):
+            yield request.carrying(self.access_token)
+
     def ensure_fresh(self) -> None:
         """Log in (or load the stored token) the first time, and refresh when the token
         expires within the skew (called before each request)."""
         if self._still_fresh():
             return
         with self.lock:
-            if not self.session.token:
+            if not self._bearer:
                 self._install(self._obtain())
             if not self._still_fresh():  # due now (or a stored token already expired)
                 self._install(self._renew())
@@ -135,22 +144,19 @@ class Authenticator:
     @property
     def access_token(self) -> str | None:
         """The bearer currently installed."""
-        token = self.session.token or {}
-        value = token.get("access_token")
-        return value if isinstance(value, str) else None
+        return self._bearer
 
     # --- internals ---
     def _still_fresh(self) -> bool:
-        if not self.session.token:
+        if not self._bearer:
             return False
         if self._refresh_at is None:
             return True
         return self.clock() < self._refresh_at
 
     def _install(self, token: Token) -> None:
-        """Record when ``token`` must be refreshed, teach the redactor its values and give
-        the session its bearer. oauthlib never sees the expiry: freshness is decided here,
-        on the injected clock."""
+        """Record when ``token`` must be refreshed, teach the redactor its values and make
+        it the bearer. Freshness is decided here, on the injected clock."""
         now = self.clock()
         expires_at = _number(token.get("expires_at"))
         lifetime = _number(token.get("expires_in"))
@@ -166,7 +172,7 @@ class Authenticator:
             self._refresh_at = expires_at - min(self.skew_s, left / 2)
         self.redactor.add(token.get("access_token"), token.get("refresh_token"))
         self.redactor.add(token.get("id_token"))
-        self.session.token = {"access_token": token["access_token"], "token_type": "Bearer"}
+        self._bearer = str(token["access_token"])
 
     def _obtain(self) -> Token:
         raise NotImplementedError
@@ -189,8 +195,8 @@ class PatAuth(Authenticator):
 
     method = "pat"
 
-    def __init__(self, session: CellsSession, wire: Wire, source: PatFile, **kw: Any) -> None:
-        super().__init__(session, wire, **kw)
+    def __init__(self, wire: Wire, source: PatFile, **kw: Any) -> None:
+        super().__init__(wire, **kw)
         self.source = source
 
     @property
@@ -200,7 +206,7 @@ class PatAuth(Authenticator):
 
     def ensure_fresh(self) -> None:
         """Install the PAT, and the file's new one when the file changed."""
-        if self.session.token and not self.source.changed():
+        if self._bearer and not self.source.changed():
             return
         with self.lock:
             self._install(self._obtain())
@@ -225,10 +231,8 @@ class OAuth2Auth(Authenticator):
 
     method = "oauth2"
 
-    def __init__(
-        self, session: CellsSession, wire: Wire, token_file: Path, client_id: str, **kw: Any
-    ) -> None:
-        super().__init__(session, wire, **kw)
+    def __init__(self, wire: Wire, token_file: Path, client_id: str, **kw: Any) -> None:
+        super().__init__(wire, **kw)
         self.token_file = token_file
         self.client_id = client_id
         self._refresh: str | None = None
@@ -268,7 +272,7 @@ class OAuth2Auth(Authenticator):
             "scope": " ".join(OAUTH2_SCOPE),
             "refresh_token": self._refresh,
         }
-        reply = self.wire.send("POST", TOKEN_PATH, bearer=False, form=form)
+        reply = self.wire.send("POST", TOKEN_PATH, form=form)
         token = token_answer(reply, self.wire, what="refresh token")
         # Hydra rotates refresh tokens: the old one is dead from now on, so write at once.
         write_token_file(self.token_file, token)
@@ -313,15 +317,14 @@ def hydra_error(reply: Reply) -> str:
     return error if isinstance(error, str) else ""
 
 
-def build_session(config: CellsConfig) -> CellsSession:
-    """Create the one session for ``config``."""
-    allow_plain_http(config.url)
-    return CellsSession(config.auth.client_id)
+def build_session(config: CellsConfig) -> requests.Session:
+    """Create the one session of a client (cookies: the v2+ refresh lives in one; pooled
+    connections, configured by the ``Wire``)."""
+    return requests.Session()
 
 
 def build_authenticator(
     config: CellsConfig,
-    session: CellsSession,
     wire: Wire,
     *,
     clock: Callable[[], float] = time.time,
@@ -338,24 +341,14 @@ def build_authenticator(
         if auth.token is None and auth.token_file is None:
             raise ConfigError("cells.auth.token or token_file is required for method pat")
         source = PatFile(auth.token_file, inline=auth.token)
-        return PatAuth(session, wire, source, **kw)
+        return PatAuth(wire, source, **kw)
     if auth.method == AuthMethod.PASSWORD:
         if not auth.login or auth.password is None:
             raise ConfigError("cells.auth.login and password are required for method password")
         if auth.client_secret is not None:
             client = (auth.client_id, auth.client_secret.reveal())
-            return DexPasswordAuth(session, wire, auth.login, auth.password.reveal(), client, **kw)
-        return SessionPasswordAuth(session, wire, auth.login, auth.password.reveal(), **kw)
+            return DexPasswordAuth(wire, auth.login, auth.password.reveal(), client, **kw)
+        return SessionPasswordAuth(wire, auth.login, auth.password.reveal(), **kw)
     if auth.token_file is None:
         raise ConfigError("cells.auth.token_file is required for method oauth2")
-    return OAuth2Auth(session, wire, auth.token_file.expanduser(), auth.client_id, **kw)
-
-
-def allow_plain_http(url: str) -> None:
-    """oauthlib refuses http:// unless OAUTHLIB_INSECURE_TRANSPORT is set. A Cells on plain
-    HTTP (the recordings' server, the loopback emulator) needs it; say so loudly."""
-    if urlsplit(url).scheme == "http":
-        host = urlsplit(url).hostname or ""
-        if host not in {"127.0.0.1", "localhost", "::1"}:
-            log.warning("Cells URL %s is plain HTTP: tokens and passwords travel in clear", url)
-        os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    return OAuth2Auth(wire, auth.token_file.expanduser(), auth.client_id, **kw)

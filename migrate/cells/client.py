@@ -1,8 +1,9 @@
 """``CellsClient``: typed access to the Cells REST API a migration needs (cells-api.md §1.1).
 
-Composition: one ``CellsSession`` (auth.py), one ``Wire`` (wire.py: no redirects, deadline,
-size cap), one ``Authenticator`` (auth.py, password_auth.py), one ``Transport`` (http.py:
-read-only guard, retries, status → exception), typed endpoints here and in idm.py. A client
+Composition: one ``requests.Session`` (cookies, pooled connections), one ``Wire`` (wire.py:
+no redirects, deadline, size cap), one ``Authenticator`` (auth.py, password_auth.py: the
+auth flow), one ``Transport`` (http.py: read-only guard, retries, status → exception),
+typed endpoints here and in idm.py. A client
 opened with ``read_only=True`` refuses every write before anything leaves the process, which
 is how ``plan`` is guaranteed never to change Cells.
 
@@ -26,13 +27,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-from migrate.cells.auth import (
-    DEFAULT_SKEW_S,
-    Authenticator,
-    CellsSession,
-    build_authenticator,
-    build_session,
-)
+import requests
+
+from migrate.cells.auth import DEFAULT_SKEW_S, Authenticator, build_authenticator, build_session
 from migrate.cells.errorbody import StatAnswer, stat_answer
 from migrate.cells.http import RetryPolicy, Transport
 from migrate.cells.idm import IdmEndpoints
@@ -89,10 +86,10 @@ class CellsClient(IdmEndpoints):
     ) -> None:
         self.config = config
         self.read_only = read_only
-        self.session: CellsSession = build_session(config)
+        self.session: requests.Session = build_session(config)
         self.wire = Wire(config, self.session, redactor=redactor, monotonic=monotonic)
         self.auth: Authenticator = build_authenticator(
-            config, self.session, self.wire, clock=clock, redactor=redactor, skew_s=skew_s
+            config, self.wire, clock=clock, redactor=redactor, skew_s=skew_s
         )
         self.retry = RetryPolicy(attempts=retry_attempts, sleep=sleep)
         self.transport = Transport(self.wire, self.auth, read_only=read_only, retry=self.retry)
@@ -145,7 +142,7 @@ class CellsClient(IdmEndpoints):
         answered when it is not Cells, ``CellsRedirected`` for a redirect. Sends no secret.
         """
         path = "/a/config/discovery"
-        reply = self.retry.run(f"GET {path}", lambda: self.wire.send("GET", path, bearer=False))
+        reply = self.retry.run(f"GET {path}", lambda: self.wire.send("GET", path))
         data = None if looks_like_another_server(reply) else decode_json(reply)
         if not isinstance(data, Mapping) or not ({"Endpoints", "PackageType"} & set(data)):
             raise not_cells(reply, self.wire.base_url, self.wire.redactor)
@@ -155,7 +152,7 @@ class CellsClient(IdmEndpoints):
         """Anonymous ``GET /public/<hash>``: the HTML page a visitor of the link gets, None
         when Cells answers 404 (no link, expired, download limit reached). Sends no secret."""
         path = "/public/" + quote(link_hash, safe="")
-        reply = self.retry.run(f"GET {path}", lambda: self.wire.send("GET", path, bearer=False))
+        reply = self.retry.run(f"GET {path}", lambda: self.wire.send("GET", path))
         if reply.status == 404:
             return None
         if reply.status >= 400:
@@ -190,7 +187,7 @@ class CellsClient(IdmEndpoints):
         """True when Cells answers at all (one attempt, no retry): tells "this request got
         no answer" from "Cells is gone" (then the whole run stops, issue 11 point 3)."""
         try:
-            self.wire.send("GET", "/a/config/discovery", bearer=False)
+            self.wire.send("GET", "/a/config/discovery")
         except CellsTransportError:
             return False
         except CellsError:

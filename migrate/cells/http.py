@@ -1,9 +1,10 @@
 """The call layer under ``CellsClient``: auth, one retry policy, the read-only guard.
 
 * ``attempt`` makes ONE attempt: read-only guard first (nothing leaves the process), then the
-  credentials (login or refresh when due), the request through the ``Wire`` (wire.py: no
-  redirect followed, whole-call deadline, size cap, exceptions translated), one refresh on
-  a 401, then the status → exception table (statuses.py). A 401 that survives the refresh
+  authenticator's flow (``Authenticator.auth_flow``: login or refresh when due, the request
+  with its bearer through the ``Wire`` — wire.py: no redirect followed, whole-call
+  deadline, size cap, exceptions translated — and one refresh and resend on a 401), then
+  the status → exception table (statuses.py). A 401 that survives the refresh
   is ``CellsCredentialsRefused``: fatal, since every further call would fail too.
 * ``call`` wraps ``attempt`` in the only retry layer (tenacity): exponential backoff with full
   jitter, ``Retry-After`` honoured on 429, retry decided by ``MigrateError.transient`` alone.
@@ -19,8 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
-from functools import partial
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, TypeVar
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
@@ -34,7 +34,7 @@ from migrate.cells.statuses import (
     not_cells,
     status_error,
 )
-from migrate.cells.wire import Wire
+from migrate.cells.wire import Request, Wire
 from migrate.errors import (
     CellsCredentialsRefused,
     CellsRateLimited,
@@ -210,25 +210,32 @@ class Transport:
     ) -> Reply:
         """One attempt with auth: the successful answer, or the error for its status."""
         self._guard(method, path)
-        self.auth.ensure_fresh()
-        send = partial(self.wire.send, method, path, bearer=True, json=body, params=params)
-        reply = send(timeout=timeout)
+        request = Request(method=method, path=path, json=body, params=params, timeout=timeout)
+        reply = self._through(self.auth.auth_flow(request))
         if reply.status == 401:
-            if self.auth.refresh_after_401(reply.bearer):
-                reply = send(timeout=timeout)
-            if reply.status == 401:
-                raise CellsCredentialsRefused(
-                    self.auth.refusal_hint(),
-                    method=method,
-                    path=path,
-                    status=401,
-                    body=self.redactor(reply.text),
-                )
+            raise CellsCredentialsRefused(
+                self.auth.refusal_hint(),
+                method=method,
+                path=path,
+                status=401,
+                body=self.redactor(reply.text),
+            )
         if path in ALWAYS_SERVED and looks_like_another_server(reply):
             raise not_cells(reply, self.base_url, self.redactor)
         if reply.status >= 400:
             raise status_error(reply, self.redactor)
         return reply
+
+    def _through(self, flow: Generator[Request, Reply, None]) -> Reply:
+        """Drive an auth flow: send each request it yields, give it the answer; the last
+        answer is the attempt's (httpx's ``Client._send_handling_auth``)."""
+        request = next(flow)
+        while True:
+            reply = self.wire.request(request)
+            try:
+                request = flow.send(reply)
+            except StopIteration:
+                return reply
 
     def _guard(self, method: str, path: str) -> None:
         if self.read_only and is_write(method, path):

@@ -243,9 +243,7 @@ class LoginFlow:
         return True
 
     def _send(self, method: str, path: str, **kw: Any) -> Reply:
-        return self.retry.run(
-            f"{method} {path}", lambda: self.wire.send(method, path, bearer=False, **kw)
-        )
+        return self.retry.run(f"{method} {path}", lambda: self.wire.send(method, path, **kw))
 
 
 def _loopback(port: int) -> str:

@@ -23,7 +23,6 @@ from migrate.cells.auth import (
     DEX_TOKEN_PATH,
     SESSION_PATH,
     Authenticator,
-    CellsSession,
     Token,
     judge,
 )
@@ -66,10 +65,8 @@ class SessionPasswordAuth(Authenticator):
 
     method = "password"
 
-    def __init__(
-        self, session: CellsSession, wire: Wire, login: str, password: str, **kw: Any
-    ) -> None:
-        super().__init__(session, wire, **kw)
+    def __init__(self, wire: Wire, login: str, password: str, **kw: Any) -> None:
+        super().__init__(wire, **kw)
         self.login = login
         self._password = password
         self.redactor.pin(password)
@@ -77,7 +74,7 @@ class SessionPasswordAuth(Authenticator):
     _lifetime_s: float | None = None
 
     def _post(self, auth_info: dict[str, str]) -> Reply:
-        return self.wire.send("POST", SESSION_PATH, bearer=False, json={"AuthInfo": auth_info})
+        return self.wire.send("POST", SESSION_PATH, json={"AuthInfo": auth_info})
 
     def _obtain(self) -> Token:
         reply = self._post({"login": self.login, "password": self._password, "type": "credentials"})
@@ -147,14 +144,13 @@ class DexPasswordAuth(Authenticator):
 
     def __init__(
         self,
-        session: CellsSession,
         wire: Wire,
         login: str,
         password: str,
         client: tuple[str, str],
         **kw: Any,
     ) -> None:
-        super().__init__(session, wire, **kw)
+        super().__init__(wire, **kw)
         self.login, self._password = login, password
         self._client = client
         self.redactor.pin(password, client[1])
@@ -167,7 +163,7 @@ class DexPasswordAuth(Authenticator):
             "scope": "openid email profile pydio offline_access",
             "nonce": secrets.token_urlsafe(12),
         }
-        reply = self.wire.send("POST", DEX_TOKEN_PATH, bearer=False, form=form, basic=self._client)
+        reply = self.wire.send("POST", DEX_TOKEN_PATH, form=form, basic=self._client)
         self._refused(reply)
         judge(reply, self.wire)
         data = decode_json(reply, self.redactor)

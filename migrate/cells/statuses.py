@@ -53,7 +53,6 @@ class Reply:
     status: int
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
-    bearer: str | None = None  # the token the request carried, if any
 
     @property
     def text(self) -> str:

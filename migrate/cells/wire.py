@@ -12,7 +12,9 @@ Guarantees (issue 13):
   refused before reading, an undeclared one when the cap is passed;
 * ``requests``/``urllib3``/``ssl`` exceptions become ``Cells*`` errors here and nowhere else,
   naming what happened: refused or dropped connection, timeout, untrusted certificate, or a
-  plain-HTTP server behind an ``https://`` URL.
+  plain-HTTP server behind an ``https://`` URL;
+* the bearer is sent only on the request that carries it (:class:`Request`, yielded by the
+  authenticator's flow), as an ``Authorization`` header; credential requests carry none.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ import os
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
-from oauthlib.oauth2 import OAuth2Error
 
 from migrate.cells.deadline import Deadline, DeadlineAdapter, DeadlineExceeded, deadline
 from migrate.cells.statuses import Reply
@@ -42,6 +44,23 @@ CHUNK_BYTES = 65536
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # OpenSSL's words for "the other side did not answer with TLS at all".
 _NOT_TLS = ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "RECORD_LAYER_FAILURE", "PACKET_LENGTH")
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    """One API request as the auth flow sees it; ``bearer`` is the token it carries."""
+
+    method: str
+    path: str
+    json: Any = None
+    params: Mapping[str, str] | None = None
+    timeout: float | None = None
+    bearer: str | None = None
+
+    def carrying(self, bearer: str | None) -> Request:
+        """The same request with ``bearer``."""
+        return replace(self, bearer=bearer)
 
 
 class Wire:
@@ -68,7 +87,7 @@ class Wire:
         method: str,
         path: str,
         *,
-        bearer: bool,
+        bearer: str | None = None,
         json: Any = None,
         form: Mapping[str, str] | None = None,
         basic: tuple[str, str] | None = None,
@@ -76,17 +95,18 @@ class Wire:
         timeout: float | None = None,
         redirect_ok: bool = False,
     ) -> Reply:
-        """One request; the answer read whole whatever its status. ``bearer``: send the
-        session's token (credential requests never do). ``redirect_ok`` returns a 3xx
-        instead of raising (the OAuth2 authorization step, whose answer *is* a redirect:
-        its ``Location`` is read, never followed)."""
+        """One request; the answer read whole whatever its status. ``bearer``: the token
+        to send (credential requests send none). ``redirect_ok`` returns a 3xx instead of
+        raising (the OAuth2 authorization step, whose answer *is* a redirect: its
+        ``Location`` is read, never followed)."""
         seconds = timeout or self.timeout_s
         kwargs: dict[str, Any] = {
             "timeout": (min(CONNECT_TIMEOUT_S, seconds), seconds),
             "stream": True,
             "allow_redirects": False,
-            "withhold_token": not bearer,
         }
+        if bearer:
+            kwargs["headers"] = {"Authorization": f"Bearer {bearer}"}
         if json is not None:
             kwargs["json"] = json
         if form is not None:
@@ -99,7 +119,7 @@ class Wire:
         with deadline(seconds, self.monotonic) as limit:
             try:
                 reply = self._exchange(method, path, kwargs)
-            except (requests.RequestException, OAuth2Error) as exc:
+            except requests.RequestException as exc:
                 log.debug("%s %s failed after %d ms: %s", method, path, _ms(started), type(exc))
                 raise translate(exc, method, path, self.base_url, limit) from exc
         log.debug("%s %s -> %d in %d ms", method, path, reply.status, _ms(started))
@@ -107,20 +127,25 @@ class Wire:
             raise redirected(reply, self.base_url)
         return reply
 
+    def request(self, request: Request) -> Reply:
+        """:meth:`send` for a :class:`Request` (what the auth flow yields)."""
+        return self.send(
+            request.method,
+            request.path,
+            bearer=request.bearer,
+            json=request.json,
+            params=request.params,
+            timeout=request.timeout,
+        )
+
     def _exchange(self, method: str, path: str, kwargs: dict[str, Any]) -> Reply:
         resp = self.session.request(method, self.base_url + path, **kwargs)
         try:
             body = self._read(resp, method, path)
         finally:
             resp.close()
-        sent = resp.request.headers.get("Authorization", "") if resp.request else ""
         return Reply(
-            method=method,
-            path=path,
-            status=resp.status_code,
-            headers=dict(resp.headers),
-            body=body,
-            bearer=sent.split(" ", 1)[1] if " " in sent else None,
+            method=method, path=path, status=resp.status_code, headers=dict(resp.headers), body=body
         )
 
     def _read(self, resp: requests.Response, method: str, path: str) -> bytes:
@@ -162,12 +187,10 @@ def redirected(reply: Reply, base_url: str) -> CellsRedirected:
 def translate(
     exc: Exception, method: str, path: str, base_url: str, limit: Deadline | None = None
 ) -> CellsError:
-    """The ``Cells*`` error for a ``requests``/``oauthlib`` exception, naming the cause."""
+    """The ``Cells*`` error for a ``requests`` exception, naming the cause."""
     where = f"{method} {path}"
     netloc = urlsplit(base_url).netloc
     causes = list(_chain(exc))
-    if isinstance(exc, OAuth2Error):
-        return CellsError(f"{where}: refused before sending ({exc.description or exc.error})")
     if any(isinstance(c, DeadlineExceeded) for c in causes) or (limit and limit.expired):
         seconds = limit.seconds if limit else 0.0
         return CellsTransportError(
@@ -230,7 +253,11 @@ def _leaf(causes: list[BaseException]) -> str:
 
 def configure_session(session: requests.Session, config: CellsConfig) -> None:
     """Pool sized to the concurrency, deadline-aware connections, no urllib3 retries, TLS
-    as configured, the environment read once."""
+    as configured, the environment read once; a plain-HTTP Cells off loopback is said to be
+    one, loudly (tokens and passwords travel in clear)."""
+    parts = urlsplit(config.url)
+    if parts.scheme == "http" and (parts.hostname or "") not in _LOOPBACK:
+        log.warning("Cells URL %s is plain HTTP: tokens and passwords travel in clear", config.url)
     size = max(1, config.concurrency)
     adapter = DeadlineAdapter(pool_connections=size, pool_maxsize=size, max_retries=0)
     session.mount("http://", adapter)

@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from migrate.drivers import missing_driver
 from migrate.errors import LegacyError, LegacyFormatError
 from migrate.legacy import findings as fnd
 from migrate.legacy import sqltext
@@ -190,6 +191,9 @@ def _engine(url: str, *, lenient: bool = False) -> Engine:
     try:
         engine = sa.create_engine(url)
     except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        missing = missing_driver(url, exc)
+        if missing:
+            raise LegacyError(f"cannot read {hide_password(url)}: {missing}") from exc
         raise LegacyError(
             f"invalid legacy database URL {hide_password(url)}: {type(exc).__name__}"
         ) from exc

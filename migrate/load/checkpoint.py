@@ -7,7 +7,7 @@ How the executor and the commands use it::
 
     db = CheckpointDB.open(config.state.url, now=clock)          # creates or checks the schema
     me = this_process()
-    run = db.start_run(command="apply", holder=me, fingerprint=plan.fingerprint)
+    run = db.start_run(command=RunCommand.APPLY, holder=me, fingerprint=plan.fingerprint)
     ids = db.record_planned(run.id, planned_items)                # plan order
     with db.writer(run.id, holder=me) as out:                     # batched; flushed on exit
         db.save_before(ids[3], image)                             # before an update, at once
@@ -39,6 +39,7 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from migrate.errors import CheckpointError, RunLockedError
+from migrate.kinds.vocabulary import Stage
 from migrate.load import checkpoint_queries as queries
 from migrate.load import lock
 from migrate.load.checkpoint_identity import StateIdentity
@@ -56,6 +57,7 @@ from migrate.load.checkpoint_schema import (
     ItemStatus,
     JsonValue,
     Now,
+    RunCommand,
     RunStatus,
     dump_json,
     ensure_schema,
@@ -79,6 +81,7 @@ __all__ = [
     "LockHolder",
     "LockState",
     "PlannedItem",
+    "RunCommand",
     "RunInfo",
     "RunStatus",
     "pid_alive",
@@ -174,7 +177,7 @@ class CheckpointDB:
     # -- runs and the lock -------------------------------------------------------------
 
     def start_run(
-        self, *, command: str, holder: LockHolder, fingerprint: str | None = None
+        self, *, command: RunCommand, holder: LockHolder, fingerprint: str | None = None
     ) -> RunInfo:
         """Create a ``running`` run and take the lock for it, in one transaction.
 
@@ -183,7 +186,7 @@ class CheckpointDB:
 
         def insert(conn: sa.Connection) -> int:
             values = {
-                "command": command,
+                "command": command.value,
                 "fingerprint": fingerprint,
                 "status": RunStatus.RUNNING.value,
                 "started_at": to_db_time(self._now()),
@@ -360,19 +363,19 @@ class CheckpointDB:
             interval=interval,
         )
 
-    def resumable_items(self, run_id: int, *, stage: str | None = None) -> Iterator[ItemRecord]:
+    def resumable_items(self, run_id: int, *, stage: Stage | None = None) -> Iterator[ItemRecord]:
         """The run's items that are not ``done`` (pending, failed, skipped), in plan order.
 
         They are *unknown*, not *absent*: check each against Cells before writing it.
         """
         where = [items.c.run_id == run_id, items.c.status.in_([s.value for s in _RESUMABLE])]
         if stage is not None:
-            where.append(items.c.stage == stage)
+            where.append(items.c.stage == stage.value)
         # ids grow with plan position inside a run (record_planned inserts in order)
         return queries.walk_items(self._engine, self._boundary, where, newest_first=False)
 
     def done_items_newest_first(
-        self, run_id: int | None = None, *, stage: str | None = None
+        self, run_id: int | None = None, *, stage: Stage | None = None
     ) -> Iterator[ItemRecord]:
         """``done`` items, newest confirmation first (rollback's walk).
 
@@ -386,7 +389,7 @@ class CheckpointDB:
             undoable = sa.select(runs.c.id).where(runs.c.command != ROLLBACK_COMMAND)
             where.append(items.c.run_id.in_(undoable))
         if stage is not None:
-            where.append(items.c.stage == stage)
+            where.append(items.c.stage == stage.value)
         return queries.walk_items(self._engine, self._boundary, where, newest_first=True)
 
     def items(self, run_id: int) -> Iterator[ItemRecord]:

@@ -17,13 +17,14 @@ from migrate.load.checkpoint_schema import (
     Boundary,
     ItemStatus,
     PasswordState,
+    RunCommand,
     RunStatus,
     items,
     runs,
 )
 
 PAGE = 1000  # rows per keyset page
-ROLLBACK_COMMAND = "rollback"  # runs recorded by `rollback`: never a rollback target
+ROLLBACK_COMMAND = RunCommand.ROLLBACK.value  # runs of `rollback`: never a rollback target
 
 
 def walk_items(

@@ -2,7 +2,8 @@
 
 Part of the checkpoint DB (:mod:`migrate.load.checkpoint` re-exports them). Rows become frozen
 dataclasses here, so no SQL row or dict leaves the checkpoint modules except the
-``cells-migrate/status/1`` JSON document, which is output.
+``cells-migrate/status/1`` JSON document, which is output. Stage, kind, action, status and
+command are enums from the row on; their stored form is their value (schema 2 unchanged).
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from migrate.kinds.keys import ObjectRef
+from migrate.kinds.vocabulary import Action, ActionType, Kind, Stage
 from migrate.load.checkpoint_schema import (
     ItemAction,
     ItemStatus,
     JsonObject,
     JsonValue,
     PasswordState,
+    RunCommand,
     RunStatus,
     dump_json,
     from_db_time,
@@ -35,7 +39,7 @@ class RunInfo:
     """One run of a command (apply, resume continues one, rollback) as recorded."""
 
     id: int
-    command: str
+    command: RunCommand
     fingerprint: str | None
     status: RunStatus
     started_at: datetime
@@ -56,8 +60,8 @@ class PlannedItem:
     ``password`` marks a user create whose password step is recorded (``pending`` at once).
     """
 
-    stage: str
-    kind: str
+    stage: Stage
+    kind: Kind
     key: str
     action: ItemAction
     cells_id: str | None = None
@@ -70,8 +74,8 @@ class PlannedItem:
         return {
             "run_id": run_id,
             "position": position,
-            "stage": self.stage,
-            "kind": self.kind,
+            "stage": self.stage.value,
+            "kind": self.kind.value,
             "natural_key": self.key,
             "cells_id": self.cells_id,
             "action": self.action.value,
@@ -99,8 +103,8 @@ class ItemRecord:
     id: int
     run_id: int
     position: int
-    stage: str
-    kind: str
+    stage: Stage
+    kind: Kind
     key: str
     cells_id: str | None
     action: ItemAction
@@ -113,6 +117,25 @@ class ItemRecord:
     seq: int | None
     wave: int = 0
     password: PasswordState | None = None
+
+    @property
+    def ref(self) -> ObjectRef:
+        """The Cells object the item is about."""
+        return ObjectRef(kind=self.kind, key=self.key, cells_id=self.cells_id or "")
+
+    def as_action(self) -> Action | None:
+        """The action the run recorded (``inverse()`` gives its undo); ``None`` for what
+        wrote nothing (noop, skip) or is itself an undo (restore)."""
+        if self.action in (ItemAction.NOOP, ItemAction.SKIP, ItemAction.RESTORE):
+            return None
+        return Action(
+            stage=self.stage,
+            kind=self.kind,
+            key=self.key,
+            action=ActionType(self.action.value),
+            cells_id=self.cells_id or "",
+            order=self.wave,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,7 +164,7 @@ def run_info(row: sa.Row[Any]) -> RunInfo:
     """A ``runs`` row as :class:`RunInfo`."""
     return RunInfo(
         id=int(row.id),
-        command=row.command,
+        command=RunCommand(row.command),
         fingerprint=row.fingerprint,
         status=RunStatus(row.status),
         started_at=_required_time(row.started_at),
@@ -159,8 +182,8 @@ def item_record(row: sa.Row[Any]) -> ItemRecord:
         id=int(row.id),
         run_id=int(row.run_id),
         position=int(row.position),
-        stage=row.stage,
-        kind=row.kind,
+        stage=Stage(row.stage),
+        kind=Kind(row.kind),
         key=row.natural_key,
         cells_id=row.cells_id,
         action=ItemAction(row.action),
@@ -197,7 +220,7 @@ def status_entry(
         per_stage[stage] = dict(counts)
     return {
         "id": run.id,
-        "command": run.command,
+        "command": run.command.value,
         "status": run.status.value,
         "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at),

@@ -30,7 +30,10 @@ from typing import Any, TypeAlias
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
+from migrate.drivers import missing_driver
 from migrate.errors import CheckpointError, excerpt
+from migrate.jsontypes import JsonObject as JsonObject
+from migrate.jsontypes import JsonValue as JsonValue
 from migrate.load.checkpoint_upgrade import upgrade
 from migrate.secret import Secret, hide_password
 
@@ -42,9 +45,14 @@ SCHEMA_VERSION = 2
 LOCK_ROW_ID = 1
 ERROR_CHARS = 300  # the brief: last error cut to 300 characters (errors.excerpt adds "…")
 
-JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
-JsonObject: TypeAlias = dict[str, JsonValue]
 Now: TypeAlias = Callable[[], datetime]
+
+
+class RunCommand(StrEnum):
+    """The command a run records (``resume`` continues an ``apply`` run)."""
+
+    APPLY = "apply"
+    ROLLBACK = "rollback"
 
 
 class RunStatus(StrEnum):
@@ -260,6 +268,11 @@ def make_engine(url: str | Secret, boundary: Boundary) -> sa.Engine:
         # pool_pre_ping: a run lasts hours; MariaDB drops idle connections (wait_timeout).
         return sa.create_engine(parsed, pool_pre_ping=True)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError, ValueError) as exc:
+        missing = missing_driver(raw, exc)
+        if missing:
+            raise CheckpointError(
+                f"cannot open the state DB {boundary.shown_url}: {missing}"
+            ) from exc
         raise CheckpointError(
             f"invalid state DB URL {boundary.shown_url}: {type(exc).__name__}"
         ) from exc

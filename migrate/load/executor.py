@@ -37,15 +37,16 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from migrate.errors import CellsTransportError, CheckpointError, MigrateError
+from migrate.kinds.registry import handler_for
+from migrate.kinds.vocabulary import Action, ActionType, Kind, Stage
 from migrate.load.apply import Applier, Written
 from migrate.load.checkpoint import CheckpointDB, ItemWriter
 from migrate.load.password_steps import PasswordSteps
 from migrate.load.readiness import DatasourceWaiter
 from migrate.load.result import ApplyResult, Tally
 from migrate.load.stages import by_stage, dependencies
-from migrate.mapping.desired import DesiredAcl, DesiredUser, DesiredWorkspace, NodeKind
-from migrate.plan.actions import Action, ActionType, Kind, Stage
-from migrate.plan.targets import DesiredIndex, DesiredObject
+from migrate.mapping.desired import DesiredUser, NodeKind
+from migrate.plan.targets import DesiredIndex
 from migrate.progress import NullProgress, Progress
 
 log = logging.getLogger(__name__)
@@ -112,9 +113,7 @@ class Executor:
         self._failed: dict[tuple[Kind, str], str] = {}
         self._unusable: dict[str, str] = {}  # datasource -> why it cannot be used
         self._failed_lock = threading.Lock()
-        self._slugs = {
-            w.uuid: w.slug for w in index.objects.values() if isinstance(w, DesiredWorkspace)
-        }
+        self._slugs = index.slugs()
 
     def run(self, items: Sequence[WorkItem]) -> ApplyResult:
         """Run ``items`` (any order; they are put in stage and dependency order).
@@ -215,7 +214,7 @@ class Executor:
         if blocked is not None:
             self._block(item, blocked)
             return
-        if obj is None:
+        if obj is None and action.action is not ActionType.DELETE:
             self._fail(item, "no desired object for this action: re-run `cells-migrate plan`")
             return
         try:
@@ -242,7 +241,7 @@ class Executor:
         if self.on_done is not None:
             self.on_done()
 
-    def _read_back(self, item: WorkItem, obj: DesiredObject) -> None:
+    def _read_back(self, item: WorkItem, obj: object) -> None:
         """An item with nothing to send: confirm it with its image as Cells holds it, then
         run its password step when one is due."""
         uuid = item.action.cells_id
@@ -275,9 +274,9 @@ class Executor:
         if error is not None:
             self.tally.password_failed(item.action, error)
 
-    def _send(self, item: WorkItem, obj: DesiredObject) -> Written:
+    def _send(self, item: WorkItem, obj: object) -> Written:
         action = item.action
-        if action.action in (ActionType.UPDATE, ActionType.ADOPT):
+        if action.action in (ActionType.UPDATE, ActionType.ADOPT, ActionType.DELETE):
             before = self.applier.before(action, obj)
             if before is not None:
                 self.db.save_before(item.item_id, before)
@@ -290,7 +289,7 @@ class Executor:
             return not self.reachable()
         return False
 
-    def _needs_unusable(self, action: Action, obj: DesiredObject | None) -> str | None:
+    def _needs_unusable(self, action: Action, obj: object | None) -> str | None:
         """Why a datasource this object needs cannot be used (created, but not served or
         not indexed in time); None when none of them is."""
         with self._failed_lock:
@@ -299,7 +298,7 @@ class Executor:
                     return f"datasource {name} cannot be used: {self._unusable[name]}"
         return None
 
-    def _blocked_by(self, action: Action, obj: DesiredObject | None) -> str | None:
+    def _blocked_by(self, action: Action, obj: object | None) -> str | None:
         with self._failed_lock:
             for dep in dependencies(action, obj, self._slugs):
                 if dep in self._failed:
@@ -330,9 +329,7 @@ class Executor:
         paths: set[str] = set()
         for item in items:
             obj = self.index.get(item.action)
-            nodes = obj.root_nodes if isinstance(obj, DesiredWorkspace) else ()
-            if isinstance(obj, DesiredAcl):
-                nodes = (obj.node,)
+            nodes = handler_for(item.action.kind).folder_nodes(obj) if obj is not None else ()
             paths |= {
                 n.path
                 for n in nodes

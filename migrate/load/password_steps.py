@@ -20,9 +20,9 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from migrate.cells import codec
 from migrate.cells.client import CellsClient
 from migrate.errors import MigrateError
+from migrate.kinds import user as users
 from migrate.load.checkpoint import ItemWriter
 from migrate.load.checkpoint_schema import PasswordState
 from migrate.load.passwords import PasswordHook
@@ -54,7 +54,7 @@ class PasswordSteps:
         try:
             if again and user.password.action is PasswordAction.RANDOM:
                 # The password sent with the create is lost: set one that goes to the CSV.
-                body = codec.user_body(user, uuid=uuid)
+                body = users.body(user, uuid=uuid)
                 self.client.put_user(replace(body, password=Secret(self.hook.new_password())))
             state = self.hook(user, uuid)
         except MigrateError as exc:

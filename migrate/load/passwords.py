@@ -19,11 +19,13 @@ from collections.abc import Collection, Iterable
 import sqlalchemy as sa
 
 from migrate.config import Config, PasswordsConfig, PasswordStrategy
+from migrate.drivers import missing_driver
 from migrate.errors import CellsError, ConfigError, MigrateError
+from migrate.kinds.user import creates_user
+from migrate.kinds.vocabulary import Action
 from migrate.load.checkpoint_schema import PasswordState
 from migrate.load.password_files import FileMode, RandomPasswordFile, generate_password
 from migrate.mapping.desired import DesiredUser, PasswordAction
-from migrate.plan.actions import Action, ActionType, Kind
 from migrate.secret import Secret, hide_password
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,9 @@ def check_password_table(url: Secret) -> list[str]:
     try:
         engine = sa.create_engine(url.reveal())
     except (sa.exc.ArgumentError, ImportError) as exc:
+        driver = missing_driver(url.reveal(), exc)
+        if driver:
+            return [f"passwords.cells_database_url ({shown}): {driver}"]
         return [f"passwords.cells_database_url is not a usable SQLAlchemy URL ({shown}): {exc}"]
     try:
         with engine.connect() as conn:
@@ -87,9 +92,8 @@ class PasswordWriter:
                 **_pool_args(url.reveal(), pool_size),
             )
         except (sa.exc.ArgumentError, ImportError) as exc:
-            raise ConfigError(
-                f"passwords.cells_database_url is not a usable SQLAlchemy URL ({self.shown_url})"
-            ) from exc
+            why = missing_driver(url.reveal(), exc) or "not a usable SQLAlchemy URL"
+            raise ConfigError(f"passwords.cells_database_url ({self.shown_url}): {why}") from exc
         self._table = sa.table(USER_TABLE, sa.column("uuid"), sa.column("etag"))
 
     def __repr__(self) -> str:
@@ -168,7 +172,7 @@ class PasswordHook:
     * ``reset``: the login is listed for a reset (``users_to_reset``).
 
     Only created users reach it (an adopted user keeps its password; the account the tool
-    logs in with is never planned for a write, plan/users.py). Thread-safe.
+    logs in with is never planned for a write, kinds/user.py). Thread-safe.
     """
 
     def __init__(
@@ -290,9 +294,7 @@ def hook_for_run(
     steps a crash left (``steps_left``), appended to when resuming (never overwritten); the
     database pool is sized to ``cells.concurrency``. Raises ``ConfigError``.
     """
-    creates = steps_left or any(
-        a.kind is Kind.USER and a.action is ActionType.CREATE for a in actions
-    )
+    creates = steps_left or any(creates_user(a) for a in actions)
     return PasswordHook.for_config(
         config.passwords,
         file_mode=FileMode.APPEND if resuming else FileMode.REFUSE,

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from migrate.cells.client import CellsClient
-from migrate.errors import CellsError, DatasourceNotServed
+from migrate.errors import DatasourceNotServed, DatasourceUnusable
 from migrate.progress import NullProgress, Progress
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,6 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 3600.0
 DEFAULT_START_TIMEOUT_S = 300.0
 DEFAULT_POLL_S = 2.0
-
-
-class DatasourceUnusable(CellsError):
-    """A datasource Cells does not serve, does not have, or did not index in time: the
-    objects that need its folders cannot be written (they are skipped with this reason)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

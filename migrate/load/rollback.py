@@ -19,30 +19,31 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import TextIO
 
 from migrate.cells.client import CellsClient
-from migrate.cells.codec import group_path
-from migrate.cells.models import ACL, Role, User, Workspace
-from migrate.cells.storage import DataSource
 from migrate.errors import CheckpointError, MigrateError, PlanError
-from migrate.load.apply import acl_of, group_from_image, read_image
-from migrate.load.checkpoint import CheckpointDB, ItemRecord, ItemWriter, LockHolder, RunStatus
+from migrate.kinds.registry import handler_for
+from migrate.kinds.vocabulary import ActionType, Stage
+from migrate.load.checkpoint import (
+    CheckpointDB,
+    ItemRecord,
+    ItemWriter,
+    LockHolder,
+    RunCommand,
+    RunStatus,
+)
 from migrate.load.checkpoint_schema import ItemAction
-from migrate.load.datasource_undo import undo_datasource
-from migrate.plan.actions import Kind, Stage
 
 log = logging.getLogger(__name__)
 
 ROLLBACK_SCHEMA = "cells-migrate/rollback/1"
-_UNDOABLE = (ItemAction.CREATE, ItemAction.UPDATE, ItemAction.ADOPT)
+_UNDOABLE = (ItemAction.CREATE, ItemAction.UPDATE, ItemAction.ADOPT, ItemAction.DELETE)
 IN_FLIGHT_PER_WORKER = 4
-_STAGE_RANK = {stage.value: stage.rank for stage in Stage}
-Image = Mapping[str, object]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -105,29 +106,9 @@ class _ChangedSince(Exception):
     """The live object is not what the run wrote (someone changed it since)."""
 
 
-def _norm(kind: str, image: Image | None) -> object:
-    """The managed fields of an image, for "changed since?" comparisons."""
-    if image is None:
-        return None
-    if kind == Kind.USER.value:
-        u = User.from_json(image)
-        return (group_path(u.group_path), tuple(sorted(u.attributes)), tuple(u.roles or ()))
-    if kind == Kind.ROLE.value:
-        r = Role.from_json(image)
-        return (r.label, tuple(sorted(r.auto_applies)), r.is_team, r.force_override)
-    if kind == Kind.WORKSPACE.value:
-        w = Workspace.from_json(image)
-        return (w.slug, w.label, w.description, w.attributes, sorted(r.uuid for r in w.roots))
-    if kind == Kind.GROUP.value:
-        return tuple(sorted(group_from_image(image).attributes))
-    if kind == Kind.ACL.value:
-        return ACL.from_json(image).value
-    ds = DataSource.from_json(image)
-    return (ds.storage_type, tuple(sorted(ds.storage_configuration)))
-
-
 class Undoer:
-    """Undoes one ``done`` item against Cells (thread-safe)."""
+    """Undoes one ``done`` item against Cells (thread-safe): the inverse of the action the
+    run recorded (``Action.inverse()``), through the kind's handler."""
 
     def __init__(self, client: CellsClient, *, force: bool) -> None:
         self.client = client
@@ -143,85 +124,36 @@ class Undoer:
     def undo(self, item: ItemRecord) -> bool:
         """Undo ``item``; False when there was nothing to undo. Raises ``_ChangedSince`` when the
         object was changed since (and not ``force``), ``CellsError`` when Cells refuses."""
-        if item.action not in _UNDOABLE:
+        recorded = item.as_action() if item.action in _UNDOABLE else None
+        undo = recorded.inverse() if recorded is not None else None
+        if undo is None:
             return False
-        if item.action is not ItemAction.CREATE and item.before is None:
+        if undo.action is not ActionType.DELETE and item.before is None:
             return False  # an adoption without changes, or nothing was there before
-        live = self._live(item)
+        handler = handler_for(item.kind)
+        ref = item.ref
+        live = handler.read(self.client, ref)
         if not self.force and live is not None:
             if item.after is None:
                 raise _ChangedSince(
-                    f"{item.kind}:{item.key}: what run {item.run_id} wrote is not recorded "
+                    f"{ref}: what run {item.run_id} wrote is not recorded "
                     "(a state DB from before cells-migrate kept after-images), so a change "
                     "made since cannot be told apart"
                 )
-            if _norm(item.kind, live) != _norm(item.kind, item.after):
-                raise _ChangedSince(
-                    f"{item.kind}:{item.key} changed since run {item.run_id} wrote it"
-                )
-        if item.action is ItemAction.CREATE:
+            if handler.changed_since(item.after, live):
+                raise _ChangedSince(f"{ref} changed since run {item.run_id} wrote it")
+        if undo.action is ActionType.DELETE:
             if live is not None:
-                self._check_empty(item)
-                self._delete(item, live)
+                refusal = "" if self.force else handler.delete_refusal(self.client, ref)
+                if refusal:
+                    raise _ChangedSince(refusal)
+                for note in handler.delete(self.client, ref, live, item.after):
+                    self.note(note)
             return True
         if item.before is None:  # for mypy: checked above
             return False
-        self._restore(item, item.before)
+        handler.restore(self.client, ref, item.before)
         return True
-
-    def _check_empty(self, item: ItemRecord) -> None:
-        """A group delete is recursive on Cells: refuse it while users or groups are still
-        inside (not ours to delete: another run's, someone else's, or a stage left out)."""
-        if item.kind != Kind.GROUP.value or self.force:
-            return
-        query = {"GroupPath": item.key, "Recursive": True}
-        users, groups = self.client.search_people([query])
-        inside = [u.login for u in users] + [g.path for g in groups if g.path != item.key]
-        if inside:
-            shown = ", ".join(sorted(inside)[:5])
-            raise _ChangedSince(
-                f"group {item.key} still holds {len(inside)} user(s)/group(s) ({shown}); "
-                "deleting it would delete them too"
-            )
-
-    def _live(self, item: ItemRecord) -> Image | None:
-        return read_image(self.client, Kind(item.kind), item.key, item.cells_id or "")
-
-    def _delete(self, item: ItemRecord, live: Image) -> None:
-        c = self.client
-        kind = item.kind
-        if kind == Kind.DATASOURCE.value:
-            # .pydio files go from the folder the tool created it on, never from where it
-            # points now (issue 12)
-            created_on = DataSource.from_json(item.after).folder if item.after else ""
-            self.notes += undo_datasource(c, item.key, live, created_on=created_on)
-        elif kind == Kind.GROUP.value:
-            c.delete_group(item.key)
-        elif kind == Kind.ROLE.value:
-            c.delete_role(item.cells_id or item.key)
-        elif kind == Kind.USER.value:
-            c.delete_user(item.key)
-        elif kind == Kind.WORKSPACE.value:
-            c.delete_workspace(Workspace.from_json(live).slug)
-        else:
-            c.delete_acls(acl_of(item.cells_id or ""))
-
-    def _restore(self, item: ItemRecord, before: Image) -> None:
-        c = self.client
-        kind = item.kind
-        if kind == Kind.DATASOURCE.value:
-            c.put_datasource(DataSource.from_json(before))
-        elif kind == Kind.GROUP.value:
-            c.put_group(group_from_image(before))
-        elif kind == Kind.ROLE.value:
-            c.put_role(Role.from_json(before))
-        elif kind == Kind.USER.value:
-            c.put_user(User.from_json(before))
-        elif kind == Kind.WORKSPACE.value:
-            c.put_workspace(Workspace.from_json(before))
-        else:
-            c.delete_acls(acl_of(item.cells_id or ""))
-            c.put_acl(ACL.from_json(before))
 
 
 def rollback(
@@ -255,7 +187,7 @@ def rollback(
     report.runs = sorted({i.run_id for i in todo}, reverse=True)
     if confirm is not None and not confirm(report.runs, len(todo)):
         raise PlanError("rollback not confirmed: nothing was changed")
-    me = db.start_run(command="rollback", holder=holder)
+    me = db.start_run(command=RunCommand.ROLLBACK, holder=holder)
     undoer = Undoer(client, force=force)
     try:
         with db.writer(me.id, holder=holder) as writer:
@@ -276,17 +208,15 @@ def rollback(
 
 
 def _collect(db: CheckpointDB, run_id: int | None, stages: tuple[Stage, ...]) -> list[ItemRecord]:
-    wanted = {s.value for s in stages}
+    wanted = set(stages)
     items = db.done_items_newest_first(run_id)
     return [i for i in items if (not wanted or i.stage in wanted) and i.action in _UNDOABLE]
 
 
 def _wave(item: ItemRecord) -> int:
-    """The item's dependency order inside its stage: its recorded wave, and for a group
-    its depth (a state DB upgraded from schema 1 records no wave)."""
-    if item.kind == Kind.GROUP.value:
-        return max(item.wave, len([p for p in item.key.split("/") if p]))
-    return item.wave
+    """The item's dependency order inside its stage: its recorded wave, as its kind judges
+    it (a group's depth: a state DB upgraded from schema 1 records no wave)."""
+    return handler_for(item.kind).wave(item.ref, item.wave)
 
 
 def batches(items: Sequence[ItemRecord]) -> Iterator[list[ItemRecord]]:
@@ -295,7 +225,7 @@ def batches(items: Sequence[ItemRecord]) -> Iterator[list[ItemRecord]]:
     confirmation first. Pure."""
 
     def order(item: ItemRecord) -> tuple[int, int, int]:
-        return (-item.run_id, -_STAGE_RANK.get(item.stage, 0), -_wave(item))
+        return (-item.run_id, -item.stage.rank, -_wave(item))
 
     ordered = sorted(items, key=lambda i: (*order(i), -(i.seq or 0)))
     for _, batch in groupby(ordered, key=order):
@@ -333,7 +263,7 @@ def _undo_all(
 
 
 def _undo_one(undoer: Undoer, item: ItemRecord, writer: ItemWriter, report: RollbackReport) -> None:
-    name = f"{item.kind}:{item.key} (run {item.run_id})"
+    name = f"{item.ref} (run {item.run_id})"
     try:
         undone = undoer.undo(item)
     except _ChangedSince as exc:

@@ -1,30 +1,31 @@
-"""What ``apply``, ``resume``, ``verify`` and ``rollback`` do, as functions the commands call.
+"""The lifecycle of an ``apply`` or ``resume`` run, on resources the caller opened.
 
-``apply``: plan (or read a saved plan and refuse it when stale), check the stage order, ask,
-record the run's items in the checkpoint DB (a created user's password step ``pending``
-with it), execute. ``resume``: take over an interrupted run and re-plan against the live
-Cells, so that every item not recorded ``done`` is checked against Cells before anything is
-written (an object that landed before a crash is a ``noop`` now, never a duplicate ACL or a
-``-1`` slug, and is recorded ``done`` with its image read back, issue 12); then execute the
-rest and every password step left undone. ``status`` lives in :mod:`migrate.load.status`.
+``migrate.commands`` reads the install, opens the state DB and the Cells clients, and hands
+them here (:class:`RunContext`); nothing in this module builds one.
+
+``apply``: :func:`plan_to_apply` chooses the plan (a saved one, refused when stale; the
+stage order checked), then :func:`start_apply` records the run's items in the checkpoint DB
+(a created user's password step ``pending`` with it) and executes them. ``resume``:
+:func:`take_over` finds the interrupted run and takes its lock, then :func:`continue_run`
+re-plans against the live Cells, so that every item not recorded ``done`` is checked
+against Cells before anything is written (an object that landed before a crash is a
+``noop`` now, never a duplicate ACL or a ``-1`` slug, and is recorded ``done`` with its
+image read back, issue 12); it executes the rest and every password step left undone.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 
 from migrate.cells.client import CellsClient
-from migrate.config import Config
 from migrate.errors import CheckpointError, PlanError
+from migrate.kinds.user import creates_user
+from migrate.kinds.vocabulary import Action, ActionType, Kind, Stage
 from migrate.legacy.model import Severity
 from migrate.load.apply import Applier, Refs
 from migrate.load.checkpoint import (
@@ -34,6 +35,7 @@ from migrate.load.checkpoint import (
     ItemWriter,
     LockHolder,
     PlannedItem,
+    RunCommand,
     RunInfo,
     RunStatus,
     this_process,
@@ -41,32 +43,23 @@ from migrate.load.checkpoint import (
 from migrate.load.checkpoint_schema import ItemAction, PasswordState
 from migrate.load.executor import Executor, WorkItem
 from migrate.load.password_steps import PasswordSteps
-from migrate.load.passwords import hook_for_run
+from migrate.load.passwords import PasswordHook
 from migrate.load.readiness import DatasourceWaiter
 from migrate.load.result import ApplyResult
-from migrate.load.rollback import RollbackReport, rollback
 from migrate.load.stages import check_order, parse_only, select
-from migrate.load.status import password_steps_left
-from migrate.load.verify import SETTLE_S, VerifyReport, verify_with_settle, with_password_steps
-from migrate.plan import (
-    Action,
-    ActionType,
-    DesiredIndex,
-    Kind,
-    Plan,
-    Stage,
-    check_fresh,
-    desired_for_config,
-    plan_for_config,
-    read_plan_file,
-)
+from migrate.plan import DesiredIndex, Plan, check_fresh, read_plan_file
 from migrate.plan.run import DesiredInputs
 from migrate.progress import NullProgress, Progress
 
 log = logging.getLogger(__name__)
 
-Now = Callable[[], datetime]
 Confirm = Callable[[Plan], bool]
+Planner = Callable[[Sequence[Stage]], Plan]
+"""The plan of those stages (all when empty) against the live Cells, exactly as
+``cells-migrate plan`` makes it (same fingerprint), read through a read-only client."""
+OpenPasswords = Callable[[Sequence[Action], bool, bool], PasswordHook]
+"""``(actions, resuming, steps_left)`` → the run's ``PasswordHook`` (the caller opens it)."""
+
 _RESUMABLE_RUNS = (RunStatus.INTERRUPTED, RunStatus.PARTIAL, RunStatus.FAILED, RunStatus.RUNNING)
 _RECORDED_CHANGES = (ItemAction.CREATE, ItemAction.UPDATE, ItemAction.ADOPT)
 
@@ -85,7 +78,8 @@ class ApplyOptions:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hooks:
-    """Injected behaviour: a test hook after each confirmed item, the lock holder, clocks."""
+    """Injected behaviour: a callback after each confirmed item (progress, or a test that
+    stops the process at an exact point), the lock holder, the readiness poll's clocks."""
 
     on_done: Callable[[], None] | None = None
     holder: LockHolder = field(default_factory=this_process)
@@ -93,39 +87,43 @@ class Hooks:
     clock: Callable[[], float] = time.monotonic
 
 
-def open_state(config: Config, *, now: Now, create: bool = True) -> CheckpointDB:
-    """The checkpoint DB of ``config.state.url``."""
-    return CheckpointDB.open(config.state.url, now=now, create=create)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunContext:
+    """What a run works with, opened by the caller: the state DB, a read-write client,
+    the desired state, how to open the password hook, and the run's settings."""
+
+    db: CheckpointDB
+    client: CellsClient
+    inputs: DesiredInputs
+    passwords: OpenPasswords
+    concurrency: int = 4
+    start_timeout_s: float = 300.0
+    progress: Progress = field(default_factory=NullProgress)
+    hooks: Hooks = field(default_factory=Hooks)
 
 
-def _plan(config: Config, inputs: DesiredInputs, stages: Sequence[Stage], p: Progress) -> Plan:
-    """The plan exactly as ``cells-migrate plan`` makes it (same fingerprint)."""
-    return plan_for_config(config, stages=stages, progress=p, inputs=inputs)
-
-
-def plan_to_apply(
-    config: Config, options: ApplyOptions, progress: Progress
-) -> tuple[Plan, DesiredInputs]:
-    """The plan ``apply`` executes and the desired state behind it.
+# ---------------------------------------------------------------- choosing the plan
+def plan_to_apply(inputs: DesiredInputs, planner: Planner, options: ApplyOptions) -> Plan:
+    """The plan ``apply`` executes.
 
     A saved plan is applied exactly, after checking it is fresh (``StalePlanError``);
     otherwise the plan of every stage is made and narrowed to ``--stage``/``--only``. An
-    earlier stage with work left refuses a later one (``PlanError``) unless ``force``.
+    earlier stage with work left refuses a later one (``PlanError``) unless ``force``; so
+    does a blocker in the legacy data.
     """
-    inputs = desired_for_config(config, progress=progress)
     only = parse_only(options.only)
     refuse_blockers(inputs, force=options.force)
     if options.plan_path is not None:
         saved = read_plan_file(options.plan_path)
-        check_fresh(saved, _plan(config, inputs, saved.stages, progress).fingerprint)
+        check_fresh(saved, planner(saved.stages).fingerprint)
         if saved.stages and not options.force:
-            check_order(_plan(config, inputs, (), progress).actions, saved.stages, force=False)
+            check_order(planner(()).actions, saved.stages, force=False)
         chosen = select(saved.actions, stages=options.stages, only=only)
-        return replace(saved, actions=tuple(chosen)), inputs
-    full = _plan(config, inputs, (), progress)
+        return replace(saved, actions=tuple(chosen))
+    full = planner(())
     check_order(full.actions, options.stages, force=options.force)
     chosen = select(full.actions, stages=options.stages, only=only)
-    return replace(full, actions=tuple(chosen), stages=options.stages), inputs
+    return replace(full, actions=tuple(chosen), stages=options.stages)
 
 
 def refuse_blockers(inputs: DesiredInputs, *, force: bool) -> None:
@@ -144,104 +142,89 @@ def refuse_blockers(inputs: DesiredInputs, *, force: bool) -> None:
         )
 
 
+# ---------------------------------------------------------------- recording the items
 def _item_action(action: Action) -> ItemAction:
     if action.action is ActionType.CONFLICT:
         return ItemAction.SKIP
     return ItemAction(action.action.value)
 
 
-def _creates_user(action: Action) -> bool:
-    return action.kind is Kind.USER and action.action is ActionType.CREATE
-
-
 def _planned(action: Action) -> PlannedItem:
     return PlannedItem(
-        stage=action.stage.value,
-        kind=action.kind.value,
+        stage=action.stage,
+        kind=action.kind,
         key=action.key,
         action=_item_action(action),
         cells_id=action.cells_id or None,
         wave=action.order,
-        password=_creates_user(action),
+        password=creates_user(action),
     )
 
 
 def _work(ids: Sequence[int], actions: Sequence[Action]) -> list[WorkItem]:
     """Work items of freshly recorded actions (a created user's password step is due)."""
     return [
-        WorkItem(item_id=i, action=a, password_due=_creates_user(a))
+        WorkItem(item_id=i, action=a, password_due=creates_user(a))
         for i, a in zip(ids, actions, strict=True)
     ]
 
 
-def apply_for_config(
-    config: Config,
-    options: ApplyOptions,
-    *,
-    now: Now,
-    confirm: Confirm | None = None,
-    progress: Progress | None = None,
-    hooks: Hooks | None = None,
-) -> ApplyResult:
-    """``cells-migrate apply``: plan, confirm (unless ``confirm`` is None), execute.
+# ---------------------------------------------------------------- apply
+def start_apply(ctx: RunContext, plan: Plan, options: ApplyOptions) -> ApplyResult:
+    """Record ``plan`` as a new run and execute it.
 
-    Raises ``StalePlanError``/``PlanError`` (nothing written), ``RunLockedError`` (another
-    apply holds the state DB), ``CheckpointError``; item failures are in the result.
+    Raises ``RunLockedError`` (another run holds the state DB) and ``CheckpointError``;
+    item failures are in the result.
     """
-    progress = progress or NullProgress()
-    hooks = hooks or Hooks()
-    plan, inputs = plan_to_apply(config, options, progress)
-    if confirm is not None and not confirm(plan):
-        raise PlanError("apply not confirmed: nothing was written")
-    with open_state(config, now=now) as db:
-        if options.force_unlock:
-            db.force_unlock()  # logs the holder it removed
-        run = db.start_run(command="apply", holder=hooks.holder, fingerprint=plan.fingerprint.value)
-        ids = db.record_planned(run.id, (_planned(a) for a in plan.actions))
-        items = _work(ids, plan.actions)
-        return _execute(config, db, run, items, inputs, options, progress, hooks)
+    db = ctx.db
+    if options.force_unlock:
+        db.force_unlock()  # logs the holder it removed
+    run = db.start_run(
+        command=RunCommand.APPLY, holder=ctx.hooks.holder, fingerprint=plan.fingerprint.value
+    )
+    ids = db.record_planned(run.id, (_planned(a) for a in plan.actions))
+    return _execute(ctx, run, _work(ids, plan.actions), options)
 
 
 def _execute(
-    config: Config,
-    db: CheckpointDB,
+    ctx: RunContext,
     run: RunInfo,
     items: list[WorkItem],
-    inputs: DesiredInputs,
     options: ApplyOptions,
-    progress: Progress,
-    hooks: Hooks,
     *,
     resuming: bool = False,
 ) -> ApplyResult:
     """Run ``items`` under ``run`` (which holds the lock) and record the run's end."""
+    db, hooks = ctx.db, ctx.hooks
     holder = hooks.holder
-    steps_left = any(i.password_due and not _creates_user(i.action) for i in items)
+    steps_left = any(i.password_due and not creates_user(i.action) for i in items)
     try:
         with (
             # passwords.strategy for the users this run creates (DESIGN.md "Passwords").
-            closing(
-                hook_for_run(
-                    config, [i.action for i in items], resuming=resuming, steps_left=steps_left
-                )
-            ) as pw,
-            CellsClient(config.cells, read_only=False) as client,
+            closing(ctx.passwords([i.action for i in items], resuming, steps_left)) as pw,
             db.writer(run.id, holder=holder) as writer,
         ):
-            waiter = _waiter(client, config, options, progress, hooks)
-            applier = Applier(client, Refs(), new_password=pw.new_password, waiter=waiter)
+            waiter = DatasourceWaiter(
+                ctx.client,
+                timeout_s=options.ready_timeout_s,
+                start_timeout_s=ctx.start_timeout_s,
+                progress=ctx.progress,
+                sleep=hooks.sleep,
+                clock=hooks.clock,
+            )
+            applier = Applier(ctx.client, Refs(), new_password=pw.new_password, waiter=waiter)
             executor = Executor(
                 applier=applier,
                 db=db,
                 writer=writer,
                 run_id=run.id,
-                index=DesiredIndex.build(inputs.desired),
+                index=DesiredIndex.build(ctx.inputs.desired),
                 waiter=waiter,
-                concurrency=config.cells.concurrency,
-                progress=progress,
+                concurrency=ctx.concurrency,
+                progress=ctx.progress,
                 on_done=hooks.on_done,
-                reachable=client.reachable,
-                passwords=PasswordSteps(pw, client, writer),
+                reachable=ctx.client.reachable,
+                passwords=PasswordSteps(pw, ctx.client, writer),
             )
             result = executor.run(items)
     except KeyboardInterrupt:
@@ -267,68 +250,50 @@ def _finish_anyway(db: CheckpointDB, run_id: int, holder: LockHolder, status: Ru
         log.warning("run %d: its end could not be recorded: %s", run_id, exc)
 
 
-def _waiter(
-    client: CellsClient, config: Config, options: ApplyOptions, progress: Progress, hooks: Hooks
-) -> DatasourceWaiter:
-    return DatasourceWaiter(
-        client,
-        timeout_s=options.ready_timeout_s,
-        start_timeout_s=config.cells.datasource_start_timeout_s,
-        progress=progress,
-        sleep=hooks.sleep,
-        clock=hooks.clock,
-    )
+# ---------------------------------------------------------------- resume
+def take_over(db: CheckpointDB, run_id: int | None, holder: LockHolder) -> RunInfo:
+    """The run ``resume`` continues (default: the newest interrupted, partial or failed
+    apply), its lock taken. Raises ``CheckpointError`` (no such run, nothing to resume)
+    and ``RunLockedError``."""
+    target = _resume_target(db, run_id)
+    if target.status is RunStatus.DONE:
+        raise CheckpointError(f"run {target.id} is done: nothing to resume (use apply)")
+    return db.resume_run(target.id, holder=holder)
 
 
 def _resume_target(db: CheckpointDB, run_id: int | None) -> RunInfo:
     if run_id is not None:
         return db.get_run(run_id)
     for run in db.runs():
-        if run.command == "apply" and run.status in _RESUMABLE_RUNS:
+        if run.command is RunCommand.APPLY and run.status in _RESUMABLE_RUNS:
             return run
     raise CheckpointError(
         f"no interrupted or partial apply run in {db.shown_url}: nothing to resume"
     )
 
 
-def resume_for_config(
-    config: Config,
-    *,
-    run_id: int | None,
-    now: Now,
-    options: ApplyOptions | None = None,
-    progress: Progress | None = None,
-    hooks: Hooks | None = None,
+def continue_run(
+    ctx: RunContext, run: RunInfo, planner: Planner, options: ApplyOptions | None = None
 ) -> ApplyResult:
-    """``cells-migrate resume``: continue run ``run_id`` (default: the newest interrupted,
-    partial or failed apply). Every item not ``done`` is re-planned against Cells first.
-
-    Raises ``CheckpointError`` (no such run, nothing to resume) and ``RunLockedError``.
-    """
-    progress = progress or NullProgress()
-    hooks = hooks or Hooks()
+    """Continue ``run`` (taken over by :func:`take_over`): every item not ``done`` is
+    re-planned against Cells first, then executed with the password steps left undone."""
     options = options or ApplyOptions()
-    with open_state(config, now=now, create=False) as db:
-        target = _resume_target(db, run_id)
-        if target.status is RunStatus.DONE:
-            raise CheckpointError(f"run {target.id} is done: nothing to resume (use apply)")
-        run = db.resume_run(target.id, holder=hooks.holder)
-        records = list(db.items(run.id))
-        stages = tuple(sorted({Stage(r.stage) for r in records}, key=lambda s: s.rank))
-        inputs = desired_for_config(config, progress=progress)
-        fresh = {(a.kind.value, a.key): a for a in _plan(config, inputs, (), progress).actions}
-        with db.writer(run.id, holder=hooks.holder) as writer:
-            items = _left_to_do(records, fresh, writer)
-        if not records:  # killed between starting the run and recording its items
-            wanted = set(stages) or set(Stage)
-            actions = [a for a in fresh.values() if a.stage in wanted]
-            items = _work(db.record_planned(run.id, (_planned(a) for a in actions)), actions)
-        log.info("resuming run %d: %d items left of %d", run.id, len(items), len(records))
-        return _execute(config, db, run, items, inputs, options, progress, hooks, resuming=True)
+    db = ctx.db
+    records = list(db.items(run.id))
+    stages = tuple(sorted({r.stage for r in records}, key=lambda s: s.rank))
+    fresh = {(a.kind, a.key): a for a in planner(()).actions}
+    with db.writer(run.id, holder=ctx.hooks.holder) as writer:
+        items = _left_to_do(records, fresh, writer)
+    if not records:  # killed between starting the run and recording its items
+        wanted = set(stages) or set(Stage)
+        actions = [a for a in fresh.values() if a.stage in wanted]
+        items = _work(db.record_planned(run.id, (_planned(a) for a in actions)), actions)
+    log.info("resuming run %d: %d items left of %d", run.id, len(items), len(records))
+    return _execute(ctx, run, items, options, resuming=True)
 
 
 def _left_to_do(
-    records: Sequence[ItemRecord], fresh: Mapping[tuple[str, str], Action], writer: ItemWriter
+    records: Sequence[ItemRecord], fresh: Mapping[tuple[Kind, str], Action], writer: ItemWriter
 ) -> list[WorkItem]:
     """What a resume runs: every item not ``done`` with its fresh action (re-checked
     against Cells: one recorded as a change is this run's when found there), and every
@@ -351,66 +316,3 @@ def _left_to_do(
             )
         )
     return items
-
-
-def kill_after(count: int) -> Callable[[], None]:
-    """A test hook: SIGKILL this process once ``count`` items were confirmed (crash tests
-    choose kill points deterministically with it; never used outside tests)."""
-    seen = [0]
-    lock = threading.Lock()
-
-    def hook() -> None:
-        with lock:
-            seen[0] += 1
-            if seen[0] >= count:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-    return hook
-
-
-def verify_for_config(
-    config: Config,
-    *,
-    now: Now,
-    progress: Progress | None = None,
-    settle_s: float = SETTLE_S,
-    sleep: Callable[[float], None] = time.sleep,
-) -> VerifyReport:
-    """``cells-migrate verify``: the desired state against the live Cells (read-only), and
-    the users whose password step the state DB shows not done."""
-    progress = progress or NullProgress()
-    inputs = desired_for_config(config, progress=progress)
-    report = verify_with_settle(
-        lambda: _plan(config, inputs, (), progress), settle_s=settle_s, sleep=sleep
-    )
-    return with_password_steps(report, password_steps_left(config, now=now))
-
-
-def rollback_for_config(
-    config: Config,
-    *,
-    now: Now,
-    run_id: int | None = None,
-    every_run: bool = False,
-    stages: tuple[Stage, ...] = (),
-    force: bool = False,
-    confirm: Callable[[list[int], int], bool] | None = None,
-    holder: LockHolder | None = None,
-) -> RollbackReport:
-    """``cells-migrate rollback``: undo a run (default: the last one that changed something)
-    or every run; raises ``CheckpointError`` when there is no state DB or the lock is held."""
-    with (
-        open_state(config, now=now, create=False) as db,
-        CellsClient(config.cells, read_only=False) as client,
-    ):
-        return rollback(
-            db,
-            client,
-            holder=holder or this_process(),
-            run_id=run_id,
-            every_run=every_run,
-            stages=stages,
-            force=force,
-            confirm=confirm,
-            concurrency=config.cells.concurrency,
-        )

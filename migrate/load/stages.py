@@ -9,20 +9,12 @@ shared user after its owner); a wave's actions are independent and run concurren
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
 
 from migrate.errors import PlanError
-from migrate.mapping.desired import (
-    DesiredAcl,
-    DesiredGroup,
-    DesiredUser,
-    DesiredWorkspace,
-    NodeKind,
-    RoleTarget,
-)
-from migrate.plan.actions import Action, Kind, Stage
-from migrate.plan.targets import DesiredObject
+from migrate.kinds.registry import handler_for
+from migrate.kinds.vocabulary import Action, Kind, Stage
 
 STAGE_ORDER: tuple[Stage, ...] = tuple(sorted(Stage, key=lambda s: s.rank))
 
@@ -89,41 +81,11 @@ def waves(actions: Iterable[Action]) -> list[list[Action]]:
 
 
 def dependencies(
-    action: Action, obj: DesiredObject | None, slugs: dict[str, str]
+    action: Action, obj: object | None, slugs: Mapping[str, str]
 ) -> list[tuple[Kind, str]]:
     """The objects ``action`` needs in Cells first: when one of them failed, the action is
     skipped with a reason instead of being sent (issue 6: "a failed user does not stop the
-    others; its ACLs are skipped")."""
-    if isinstance(obj, DesiredGroup):
-        return [(Kind.GROUP, p) for p in _ancestors(obj.parent_path)]
-    if isinstance(obj, DesiredUser):
-        deps = [(Kind.GROUP, p) for p in _ancestors(obj.group_path)]
-        deps += [(Kind.ROLE, r) for r in obj.roles]
-        if obj.owner:
-            deps.append((Kind.USER, obj.owner))
-        return deps
-    if isinstance(obj, DesiredWorkspace):
-        return [(Kind.DATASOURCE, obj.datasource)] if obj.datasource else []
-    if isinstance(obj, DesiredAcl):
-        deps = []
-        role = obj.role
-        if role.target is RoleTarget.USER:
-            deps.append((Kind.USER, role.key))
-        elif role.target is RoleTarget.GROUP:
-            deps.append((Kind.GROUP, role.key))
-        elif role.target is RoleTarget.ROLE:
-            deps.append((Kind.ROLE, role.key))
-        slug = slugs.get(obj.workspace_uuid)
-        if slug:
-            deps.append((Kind.WORKSPACE, slug))
-        if obj.node.kind in (NodeKind.FOLDER, NodeKind.DATASOURCE):
-            # a right on a folder needs its datasource (masks carry no workspace)
-            deps.append((Kind.DATASOURCE, obj.node.path.split("/", 1)[0]))
-        return deps
-    return []
-
-
-def _ancestors(path: str) -> list[str]:
-    """``/a/b`` → ``["/a", "/a/b"]``; ``/`` → ``[]``."""
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+    others; its ACLs are skipped"). Each kind's handler knows its own."""
+    if obj is None:
+        return []
+    return handler_for(action.kind).dependencies(obj, slugs)

@@ -1,53 +1,23 @@
-"""``cells-migrate status``: what the state DB says about every run, as JSON or text.
+"""``cells-migrate status``: what the state DB says about every run, as text.
 
 The ``cells-migrate/status/1`` document comes from
-:meth:`~migrate.load.checkpoint.CheckpointDB.status_report`; this module opens the state DB
-(no runs when there is none yet), renders the text, and gives ``verify`` the users whose
-password step is not done (issue 12 point 2).
+:meth:`~migrate.load.checkpoint.CheckpointDB.status_report` (``migrate.commands`` opens the
+state DB; no runs when there is none yet); this module renders it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from typing import TextIO
 
-from migrate.config import Config
-from migrate.load.checkpoint import STATUS_SCHEMA, CheckpointDB
-from migrate.load.checkpoint_records import PasswordStepLeft
-from migrate.load.checkpoint_schema import sqlite_path
+from migrate.load.checkpoint import STATUS_SCHEMA
 
-Now = Callable[[], datetime]
 SHOWN_LOGINS = 10
 
 
-def _existing_state(config: Config, *, now: Now) -> CheckpointDB | None:
-    """The state DB, or ``None`` when it is a SQLite file not created yet."""
-    path = sqlite_path(config.state.url.reveal())
-    if path is not None and not path.exists():
-        return None
-    return CheckpointDB.open(config.state.url, now=now, create=False)
-
-
-def status_for_config(config: Config, *, now: Now) -> dict[str, object]:
-    """The ``cells-migrate/status/1`` document (no runs when the state DB does not exist yet).
-
-    Raises ``CheckpointError`` when the state DB cannot be read.
-    """
-    db = _existing_state(config, now=now)
-    if db is None:
-        return {"schema": STATUS_SCHEMA, "runs": [], "passwords_not_set": []}
-    with db:
-        return dict(db.status_report())
-
-
-def password_steps_left(config: Config, *, now: Now) -> list[PasswordStepLeft]:
-    """Users whose password step is not done, from the state DB (none without one)."""
-    db = _existing_state(config, now=now)
-    if db is None:
-        return []
-    with db:
-        return db.password_steps_left()
+def empty_status() -> dict[str, object]:
+    """The ``cells-migrate/status/1`` document of a state DB not created yet."""
+    return {"schema": STATUS_SCHEMA, "runs": [], "passwords_not_set": []}
 
 
 def _counted(counts: object) -> str:

@@ -2,9 +2,10 @@
 
 Verification is a plan read through a read-only client (no separate code path, STYLE.md 3):
 every desired object must be there (no ``create`` left) and equal on the managed fields (no
-``update``, ``adopt`` with changes, or ``conflict``). Cells adds AutoApplies roles when a
-user is read, with up to ~10 s of cache (DESIGN.md "Real-Cells facts"): when users differ
-only in their roles, they are read again once after ``settle_s``. Users whose password
+``update``, ``adopt`` with changes, or ``conflict``). Some fields are still settling right
+after a write (``KindHandler.settling_fields``: Cells adds AutoApplies roles when a user is
+read, with up to ~10 s of cache, DESIGN.md "Real-Cells facts"): when objects differ only
+in such fields, they are read again once after ``settle_s``. Users whose password
 step is not done (the state DB says so, issue 12 point 2) are listed too and make the
 verdict NOT OK: they cannot log in with the password the strategy promised.
 """
@@ -16,8 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TextIO
 
+from migrate.kinds.registry import handler_for
+from migrate.kinds.vocabulary import Action, ActionType, Kind
 from migrate.load.checkpoint_records import PasswordStepLeft
-from migrate.plan.actions import Action, ActionType, Kind
 from migrate.plan.diff import Plan
 
 VERIFY_SCHEMA = "cells-migrate/verify/1"
@@ -31,8 +33,8 @@ class VerifyReport:
     users present without the password the strategy sets."""
 
     checked: int
-    missing: tuple[tuple[str, str], ...] = ()
-    different: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    missing: tuple[tuple[Kind, str], ...] = ()
+    different: tuple[tuple[Kind, str, tuple[str, ...]], ...] = ()
     passwords: tuple[PasswordStepLeft, ...] = ()
 
     @property
@@ -51,9 +53,10 @@ class VerifyReport:
             "schema": VERIFY_SCHEMA,
             "ok": self.ok,
             "checked": self.checked,
-            "missing": [{"kind": k, "key": key} for k, key in self.missing],
+            "missing": [{"kind": k.value, "key": key} for k, key in self.missing],
             "different": [
-                {"kind": k, "key": key, "fields": list(fields)} for k, key, fields in self.different
+                {"kind": k.value, "key": key, "fields": list(fields)}
+                for k, key, fields in self.different
             ],
             "passwords": [p.to_json() for p in self.passwords],
         }
@@ -87,19 +90,23 @@ def verify_plan(plan: Plan) -> VerifyReport:
     checked = [a for a in plan.actions if a.action is not ActionType.SKIP]
     return VerifyReport(
         checked=len(checked),
-        missing=tuple((a.kind.value, a.key) for a in checked if a.action is ActionType.CREATE),
+        missing=tuple((a.kind, a.key) for a in checked if a.action is ActionType.CREATE),
         different=tuple(
-            (a.kind.value, a.key, tuple(c.field for c in a.changes)) for a in checked if _differs(a)
+            (a.kind, a.key, tuple(c.field for c in a.changes)) for a in checked if _differs(a)
         ),
     )
 
 
-def only_roles_differ(report: VerifyReport) -> bool:
-    """True when the only differences are users' roles (AutoApplies cache)."""
+def only_settling_fields_differ(report: VerifyReport) -> bool:
+    """True when the only differences are fields Cells may still be settling (users'
+    roles: the AutoApplies cache)."""
     return (
         not report.missing
         and bool(report.different)
-        and all(k == Kind.USER.value and fields == ("roles",) for k, _, fields in report.different)
+        and all(
+            bool(fields) and set(fields) <= handler_for(kind).settling_fields
+            for kind, _, fields in report.different
+        )
     )
 
 
@@ -109,9 +116,9 @@ def verify_with_settle(
     settle_s: float = SETTLE_S,
     sleep: Callable[[float], None] = time.sleep,
 ) -> VerifyReport:
-    """Verify; when only users' roles differ, wait ``settle_s`` and verify once more."""
+    """Verify; when only settling fields differ, wait ``settle_s`` and verify once more."""
     report = verify_plan(make_plan())
-    if only_roles_differ(report):
+    if only_settling_fields_differ(report):
         sleep(settle_s)
         report = verify_plan(make_plan())
     return report
@@ -121,6 +128,6 @@ def with_password_steps(report: VerifyReport, steps: Iterable[PasswordStepLeft])
     """``report`` with the users present in Cells whose password step is not done: a
     confirmed create is present (unless missing now); an unconfirmed one (a crash came
     between the create and its record) is present when verify did not find it missing."""
-    missing = {key for kind, key in report.missing if kind == Kind.USER.value}
+    missing = {key for kind, key in report.missing if kind is Kind.USER}
     present = tuple(s for s in steps if s.login not in missing)
     return replace(report, passwords=present)

@@ -1,8 +1,8 @@
 """DesiredState: the Cells objects a legacy install should become, in Cells terms.
 
 Frozen values holding everything the Cells API needs (cells-api.md §1.2-1.7,
-cells-v3-behaviour.md); ``cells/codec.py`` turns them into request bodies and ``plan/``
-diffs them against the live server. Every object keeps ``legacy_key``, the natural key of
+cells-v3-behaviour.md); each kind's handler (``migrate/kinds/``) turns them into request
+bodies and diffs them against the live server. Every object keeps ``legacy_key``, the natural key of
 what it came from, for reports. Secrets (S3 keys, legacy password hashes) are
 :class:`~migrate.secret.Secret` values, kept out of reprs and masked by :meth:`to_json`.
 """

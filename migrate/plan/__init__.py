@@ -1,12 +1,18 @@
 """plan: diff the desired state against the live Cells; render it; save and check plans.
 
-Public API (used by ``commands.plan`` and, later, ``apply``)::
+Public API (composed by ``migrate.commands``, which reads the install and opens the
+client)::
 
-    plan = plan_for_config(config, stages=[Stage.USERS], progress=progress)
-    render_text(plan, sys.stdout)            # or render_markdown / plan_to_json
-    write_plan_file(plan, Path("plan.json"))
-    saved = read_plan_file(Path("plan.json"))
-    check_fresh(saved, plan_for_config(config, stages=saved.stages).fingerprint)
+    inputs = desired_inputs(inventory, rules, strategy=PasswordStrategy.RESET)
+    with CellsClient(config.cells, read_only=True) as client:
+        plan = make_plan(inputs, client, stages=[Stage.USERS], progress=progress)
+        render_text(plan, sys.stdout)            # or render_markdown / plan_to_json
+        write_plan_file(plan, Path("plan.json"))
+        saved = read_plan_file(Path("plan.json"))
+        check_fresh(saved, make_plan(inputs, client, stages=saved.stages).fingerprint)
+
+Each kind's differ is its handler's (``migrate.kinds``); this package orders them, reads
+the live state, fingerprints, renders and saves.
 
 ``plan`` reads Cells through a read-only client only: no request that writes can leave the
 process while planning (the client's guard refuses it before sending).
@@ -24,7 +30,7 @@ from migrate.plan.render import (
     render_text,
     write_plan_json,
 )
-from migrate.plan.run import DesiredInputs, desired_for_config, inputs_digest, plan_for_config
+from migrate.plan.run import DesiredInputs, desired_inputs, inputs_digest, make_plan
 from migrate.plan.targets import DesiredIndex
 
 __all__ = [
@@ -41,10 +47,10 @@ __all__ = [
     "Stage",
     "build_plan",
     "check_fresh",
-    "desired_for_config",
+    "desired_inputs",
     "diff_state",
     "inputs_digest",
-    "plan_for_config",
+    "make_plan",
     "plan_from_live",
     "plan_to_json",
     "read_live",

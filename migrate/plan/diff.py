@@ -1,5 +1,6 @@
-"""The plan: desired state vs live state → ordered actions (alembic's compare, one differ
-per kind), plus the plan value every renderer, the plan file and apply share."""
+"""The plan: desired state vs live state → ordered actions (alembic's compare: each kind's
+handler diffs its own objects, :mod:`migrate.kinds.registry`), plus the plan value every
+renderer, the plan file and apply share."""
 
 from __future__ import annotations
 
@@ -8,18 +9,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from migrate.cells.client import CellsClient
+from migrate.kinds.base import DiffContext, key_set
+from migrate.kinds.registry import handler_for, in_stage_order
+from migrate.kinds.vocabulary import Action, ActionType, Kind, Stage
 from migrate.legacy.model import Finding, Severity
-from migrate.mapping.desired import DesiredState, RoleTarget
-from migrate.plan.acls import diff_acls
-from migrate.plan.actions import Action, ActionType, Kind, Stage
-from migrate.plan.datasources import diff_datasources
+from migrate.mapping.desired import DesiredState
 from migrate.plan.fingerprint import Fingerprint, digest
-from migrate.plan.groups import diff_groups
 from migrate.plan.live import LiveState, read_live
-from migrate.plan.resolve import Resolver
-from migrate.plan.roles import diff_roles
-from migrate.plan.users import diff_users, is_tool_account
-from migrate.plan.workspaces import diff_workspaces
 from migrate.progress import NullProgress, Progress
 
 SUMMARY_KEYS = tuple(a.value for a in ActionType)
@@ -64,38 +60,25 @@ def diff_state(
 ) -> tuple[Action, ...]:
     """Every action for ``desired`` against ``live`` (pure: no I/O), sorted by stage and
     dependency. Never a delete. ``stages`` keeps only those stages' actions; the user
-    ``tool_login`` (the account the tool uses) is never modified."""
+    ``tool_login`` (the account the tool uses) is never modified.
+
+    Each kind's handler diffs its objects, in stage order; the role references a handler
+    finds blocked (a user or role in conflict, the tool's own account) are skipped by the
+    ACLs after it. A kind that is ``expensive`` (ACLs) is diffed only when its stage is
+    planned.
+    """
     wanted = set(stages) or set(Stage)
-    folders = dict(live.folders)
-    resolver = Resolver.build(desired, users=live.users, groups=live.groups, folders=folders)
-    users = diff_users(
-        desired.users,
-        live.users,
-        password_digests=dict(live.password_digests),
-        tool_login=tool_login,
-    )
-    roles = diff_roles(desired.roles, live.roles)
-    blocked = {
-        (RoleTarget.USER, a.key): _blocked(a)
-        for a in users
-        if _is_conflict(a) or is_tool_account(a)
-    }
-    blocked |= {(RoleTarget.ROLE, a.key): _blocked(a) for a in roles if _is_conflict(a)}
-    actions: list[Action] = [
-        *diff_datasources(desired.datasources, live.datasources),
-        *_ordered(diff_groups(desired.groups, live.groups)),
-        *roles,
-        *_ordered(users),
-        *diff_workspaces(desired.workspaces, live.workspaces, folders=folders),
-    ]
-    if Stage.ACLS in wanted:
-        slugs = {w.uuid: w.slug for w in desired.workspaces}
-        actions += diff_acls(
-            desired.acls, live.acls, resolver=resolver, slugs=slugs, blocked=blocked
-        )
+    ctx = DiffContext(desired=desired, live=live, tool_login=tool_login)
+    actions: list[Action] = []
+    for handler in in_stage_order():
+        if handler.expensive and handler.stage not in wanted:
+            continue
+        found = handler.diff(handler.desired(desired), ctx)
+        ctx.blocked.update(handler.blocks(found))
+        actions += found
     # Each differ keeps its input's order (sorted by natural key in the desired state) and
-    # the lists above are in stage order, so only the skips need placing: a stable sort on
-    # the stage rank alone keeps everything else where it is (1M ACLs: no key building).
+    # the handlers run in stage order, so only the skips need placing: a stable sort on the
+    # stage rank alone keeps everything else where it is (1M ACLs: no key building).
     actions += finding_skips(desired)
     kept = [a for a in actions if a.stage in wanted]
     kept.sort(key=_stage_rank)
@@ -106,41 +89,22 @@ def _stage_rank(action: Action) -> int:
     return action.stage.rank
 
 
-def _ordered(actions: list[Action]) -> list[Action]:
-    """Dependency order inside a stage (parents, owners first), then by key."""
-    return sorted(actions, key=lambda a: (a.order, a.key))
-
-
-def _is_conflict(action: Action) -> bool:
-    return action.action is ActionType.CONFLICT
-
-
-def _blocked(action: Action) -> str:
-    if is_tool_account(action):
-        return f"user {action.key!r} is the account cells-migrate logs in with; not sent"
-    return f"{action.kind.value} {action.key!r} is in conflict (see its action); not sent"
-
-
 def finding_skips(desired: DesiredState) -> list[Action]:
     """A ``skip`` for each legacy object a warning or blocker says is left out.
 
     An object is left out when a finding names it and no desired object of its kind comes
     from it (e.g. an ``smb`` workspace, a dangling right, a share).
     """
-    made: dict[str, set[str]] = {
-        Kind.DATASOURCE.value: {k for d in desired.datasources for k in (d.legacy_key, d.name)},
-        Kind.WORKSPACE.value: {
-            k for w in desired.workspaces for k in (w.legacy_key, w.slug, w.uuid)
-        },
-        Kind.GROUP.value: {k for g in desired.groups for k in (g.legacy_key, g.path)},
-        Kind.ROLE.value: {k for r in desired.roles for k in (r.legacy_key, r.uuid)},
-        Kind.USER.value: {k for u in desired.users for k in (u.legacy_key, u.login)},
-        Kind.ACL.value: {a.legacy_key for a in desired.acls},
-    }
-    out: dict[tuple[str, str], Action] = {}
+    made: dict[Kind, set[str]] = {}
+    out: dict[tuple[Kind, str], Action] = {}
     for finding in desired.findings:
-        kind = finding.kind.value
-        if finding.severity is Severity.INFO or finding.key in made.get(kind, ()):
+        if finding.severity is Severity.INFO:
+            continue
+        kind = Kind(finding.kind.value)
+        if kind not in made:
+            handler = handler_for(kind)
+            made[kind] = key_set(handler, handler.desired(desired))
+        if finding.key in made[kind]:
             continue
         key = (kind, finding.key)
         if key in out:
@@ -148,8 +112,8 @@ def finding_skips(desired: DesiredState) -> list[Action]:
             out[key] = replace(previous, reason=f"{previous.reason}; {finding.message}")
             continue
         out[key] = Action(
-            stage=Kind(kind).stage,
-            kind=Kind(kind),
+            stage=kind.stage,
+            kind=kind,
             key=finding.key,
             action=ActionType.SKIP,
             reason=finding.message,

@@ -2,73 +2,39 @@
 
 ``read_live`` is the only I/O of ``plan`` (besides the plan file): it reads, through a
 read-only client, what the desired state could touch, and returns a frozen
-:class:`LiveState` that the differs compare without further requests.
+:class:`~migrate.kinds.live_state.LiveState` that the differs compare without further
+requests. What to read is each kind's business (``KindHandler.live_jobs``); the order
+(cells-v3-behaviour.md, DESIGN.md "Real-Cells facts") is this module's:
 
-Order (cells-v3-behaviour.md, DESIGN.md "Real-Cells facts"):
-
-1. in parallel: datasources, workspaces, groups, users (paged), the desired roles (by Uuid,
-   in batches);
-2. in parallel: the Uuids of sub-folder roots — only on datasources that exist already (a
-   stat of a missing datasource blocks ~42 s) — and the ACLs of the roles the desired ACLs
-   name (by RoleIDs, in batches).
+1. in parallel: the reads of every kind that needs nothing read before (datasources,
+   workspaces, groups, users paged, the desired roles by Uuid in batches);
+2. the Uuids of sub-folder roots — only on datasources that exist already (a stat of a
+   missing datasource blocks ~42 s);
+3. in parallel: the reads of the kinds that need users, groups and folders
+   (``reads_after_folders``: the ACLs of the roles the desired ACLs name, by RoleIDs in
+   batches), when their stage is planned or they are not ``expensive``.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 
 from migrate.cells.client import CellsClient
-from migrate.cells.models import ACL, Group, Role, User, Workspace
-from migrate.cells.storage import DataSource
 from migrate.errors import DatasourceNotServed
+from migrate.kinds.base import LiveJob
+from migrate.kinds.live_state import LiveState
+from migrate.kinds.registry import AnyHandler, in_stage_order
+from migrate.kinds.vocabulary import Stage
 from migrate.mapping.desired import DesiredState, NodeKind, NodeRef
-from migrate.plan.actions import Stage
-from migrate.plan.resolve import Resolver
 from migrate.progress import Progress
 
+__all__ = ["LiveState", "folder_refs", "read_live"]
+
 log = logging.getLogger(__name__)
-
-ROLE_BATCH = 100
-ACL_ROLE_BATCH = 500  # RoleIDs per ACL search (one SQL IN on Cells' side)
-USER_PAGE = 500
-_T = TypeVar("_T")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LiveState:
-    """What Cells holds, as far as the plan needs it. ``password_digests`` (login → digest
-    of the hash stored in Cells' user table) is only known when the caller read it."""
-
-    version: str = ""
-    datasources: tuple[DataSource, ...] = ()
-    workspaces: tuple[Workspace, ...] = ()
-    groups: tuple[Group, ...] = ()
-    roles: tuple[Role, ...] = ()
-    users: tuple[User, ...] = ()
-    acls: tuple[ACL, ...] = ()
-    folders: tuple[tuple[str, str], ...] = ()  # resolved sub-folder path -> node Uuid
-    password_digests: tuple[tuple[str, str], ...] = ()
-
-
-def _batches(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def _gather(
-    pool: ThreadPoolExecutor, jobs: Iterable[Callable[[], list[_T]]], progress: Progress
-) -> list[_T]:
-    futures = [pool.submit(job) for job in jobs]
-    out: list[_T] = []
-    for future in futures:
-        found = future.result()
-        out.extend(found)
-        progress.update(len(found))
-    return out
 
 
 def read_live(
@@ -86,70 +52,49 @@ def read_live(
     """
     wanted = set(stages) or set(Stage)
     version = client.server_version()
+    handlers = [h for h in in_stage_order() if h.stage in wanted or not h.expensive]
+    first = [h for h in handlers if not h.reads_after_folders]
+    later = [h for h in handlers if h.reads_after_folders]
     workers = max(1, client.config.concurrency)
-    role_ids = sorted({r.uuid for r in desired.roles})
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plan-read") as pool:
         progress.start("reading Cells", None)
-        f_ds = pool.submit(client.list_datasources)
-        f_ws = pool.submit(client.search_workspaces)
-        f_people = pool.submit(client.search_people, [{"NodeType": "USER"}], page=USER_PAGE)
-        f_groups = pool.submit(client.list_groups)
-        roles = _gather(
-            pool,
-            (_role_batch(client, batch) for batch in _batches(role_ids, ROLE_BATCH)),
-            progress,
-        )
-        datasources = f_ds.result()
-        workspaces = f_ws.result()
-        users = f_people.result()[0]
-        groups = f_groups.result()
-        progress.update(len(datasources) + len(workspaces) + len(users) + len(groups))
-        folders = _read_folders(client, pool, desired, {d.name for d in datasources})
-        acls: list[ACL] = []
-        if Stage.ACLS in wanted:
-            resolver = Resolver.build(desired, users=users, groups=groups, folders=folders)
-            acl_roles = sorted({resolver.role_id(a.role) or "" for a in desired.acls} - {""})
-            acls = _gather(
-                pool,
-                (_acl_batch(client, b) for b in _batches(acl_roles, ACL_ROLE_BATCH)),
-                progress,
-            )
+        live = _read(pool, client, desired, LiveState(version=version.version), first, progress)
+        served = {d.name for d in live.datasources}
+        folders = _read_folders(client, pool, desired, served)
+        live = replace(live, folders=tuple(sorted(folders.items())))
+        live = _read(pool, client, desired, live, later, progress)
         progress.finish()
     log.info(
-        "read Cells %s: %d datasources, %d workspaces, %d groups, %d users, %d roles, %d ACLs",
+        "read Cells %s: %s",
         version.version or "?",
-        len(datasources),
-        len(workspaces),
-        len(groups),
-        len(users),
-        len(roles),
-        len(acls),
+        ", ".join(f"{len(h.live(live))} {h.live_field}" for h in handlers if h.live_field),
     )
-    return LiveState(
-        version=version.version,
-        datasources=tuple(sorted(datasources, key=lambda d: d.name)),
-        workspaces=tuple(sorted(workspaces, key=lambda w: w.uuid)),
-        groups=tuple(sorted(groups, key=lambda g: g.path)),
-        roles=tuple(sorted(roles, key=lambda r: r.uuid)),
-        users=tuple(sorted(users, key=lambda u: u.login)),
-        acls=tuple(sorted(acls, key=lambda a: (a.role_id, a.workspace_id, a.node_id, a.action))),
-        folders=tuple(sorted(folders.items())),
-        password_digests=tuple(sorted(password_digests)),
-    )
+    return replace(live, password_digests=tuple(sorted(password_digests)))
 
 
-def _role_batch(client: CellsClient, ids: Sequence[str]) -> Callable[[], list[Role]]:
-    def job() -> list[Role]:
-        return [r for r in client.search_roles([{"Uuid": list(ids)}]) if r.uuid in set(ids)]
-
-    return job
-
-
-def _acl_batch(client: CellsClient, role_ids: Sequence[str]) -> Callable[[], list[ACL]]:
-    def job() -> list[ACL]:
-        return client.search_acls(role_ids=role_ids)
-
-    return job
+def _read(
+    pool: ThreadPoolExecutor,
+    client: CellsClient,
+    desired: DesiredState,
+    known: LiveState,
+    handlers: list[AnyHandler],
+    progress: Progress,
+) -> LiveState:
+    """``known`` with the live objects of ``handlers``, their batches read concurrently."""
+    submitted: list[tuple[AnyHandler, list[Future[list[object]]]]] = []
+    for handler in handlers:
+        jobs: list[LiveJob[object]] = handler.live_jobs(client, desired, known)
+        submitted.append((handler, [pool.submit(job) for job in jobs]))
+    found: dict[str, tuple[object, ...]] = {}
+    for handler, futures in submitted:
+        objects: list[object] = []
+        for future in futures:
+            batch = future.result()
+            objects.extend(batch)
+            progress.update(len(batch))
+        if handler.live_field:
+            found[handler.live_field] = tuple(sorted(objects, key=handler.live_order))
+    return replace(known, **found)  # type: ignore[arg-type]
 
 
 def folder_refs(desired: DesiredState) -> list[NodeRef]:

@@ -115,13 +115,13 @@ def test_each_recorded_view_is_what_the_audit_computes() -> None:
             if body.get("IsGroup"):
                 group = body
             else:
-                user = User.from_json(body)
-                users[user.login] = CellsUser(
-                    login=user.login,
-                    uuid=user.uuid,
-                    group_path=user.group_path,
-                    profile=user.profile,
-                    roles=user.roles or (),
+                sent = User.from_json(body)
+                users[sent.login] = CellsUser(
+                    login=sent.login,
+                    uuid=sent.uuid,
+                    group_path=sent.group_path,
+                    profile=sent.profile,
+                    roles=sent.roles or (),
                 )
         elif req["method"] == "PUT" and path == "/a/acl":
             acls[body["ID"]] = body

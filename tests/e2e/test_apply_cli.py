@@ -19,20 +19,19 @@ from typing import Any
 
 import pytest
 
+from migrate import commands
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
-from migrate.cli import main
 from migrate.config import AuthConfig, AuthMethod, CellsConfig, load_config
-from migrate.mapping.desired import NodeKind
-from migrate.plan import desired_for_config
 from migrate.sample import BuiltInstall, InstallSpec, build_install
 from migrate.secret import Secret
+from tests.support.cli import PASSWORD, make_folders, run, run_json, write_config
+from tests.support.emulator_state import comparable
 
 pytestmark = pytest.mark.e2e
 
 SPEC = InstallSpec(users=8, groups=2, roles=2, teams=1, workspaces=4, rights=12, real_hashes=2)
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "pydio8-sqlite"
-PASSWORD = "admin"  # the emulator's default admin
 
 
 @pytest.fixture
@@ -44,59 +43,6 @@ def install(tmp_path: Path) -> BuiltInstall:
 def emu() -> Iterator[EmulatorServer]:
     with EmulatorServer(EmulatorConfig(seed=7, index_delay_s=0.0)) as server:
         yield server
-
-
-def write_config(tmp: Path, install_root: Path, emu: EmulatorServer, extra: str = "") -> Path:
-    """A config file: password auth as ``admin`` (the tool's own account), own state DB."""
-    path = tmp / "config.yaml"
-    path.write_text(
-        f"legacy:\n  install_path: {install_root}\n"
-        f"cells:\n  url: {emu.url}\n  concurrency: 4\n"
-        "  auth:\n    method: password\n    login: admin\n    password: ${PW}\n"
-        f"state:\n  url: sqlite:///{tmp / 'state.db'}\n{extra}",
-        encoding="utf-8",
-    )
-    return path
-
-
-def make_folders(config: Path) -> int:
-    """Create the legacy folders the mapping points at (a built install leaves some out on
-    purpose); returns how many were created."""
-    desired = desired_for_config(
-        load_config(config, {"PW": PASSWORD}), look_at_folders=False
-    ).desired
-    folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
-    made = 0
-    nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]
-    targets = set(folders.values())
-    for node in nodes:
-        if node.kind is NodeKind.FOLDER and node.uuid is None:
-            name, _, sub = node.path.partition("/")
-            if name in folders:
-                targets.add(folders[name] / sub)
-    for target in sorted(targets):
-        if not target.exists():
-            target.mkdir(parents=True)
-            made += 1
-    return made
-
-
-def run(config: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    cmd, *rest = argv
-    code = main(
-        ["-q", cmd, "-c", str(config), *rest],
-        env={"PW": PASSWORD, **(env or {})},
-        stdout=out,
-        stderr=err,
-    )
-    return code, out.getvalue(), err.getvalue()
-
-
-def run_json(config: Path, *argv: str) -> tuple[int, dict[str, Any]]:
-    code, out, err = run(config, *argv, "--json")
-    assert out, err
-    return code, json.loads(out)
 
 
 def plan_actions(config: Path) -> list[dict[str, Any]]:
@@ -176,25 +122,10 @@ def test_rollback_restores_the_state_before_the_run_including_updates(
     assert comparable(emu.state()) == pristine
 
 
-SERVER_STAMPS = ("LastUpdated", "id", "ID")  # row ids and times Cells assigns on each write
-
-
-def comparable(value: Any) -> Any:
-    """The emulator's state without the stamps Cells itself assigns on each write (a role's
-    ``LastUpdated``, a policy row's ``id``); everything else must match exactly."""
-    if isinstance(value, dict):
-        return {k: comparable(v) for k, v in value.items() if k not in SERVER_STAMPS}
-    if isinstance(value, list):
-        return [comparable(v) for v in value]
-    return value
-
-
 def _drift_roles_and_groups(emu: EmulatorServer, config: Path) -> None:
     """Change one of our roles' label and a group's display name by hand (the run will
     update them back)."""
-    desired = desired_for_config(
-        load_config(config, {"PW": PASSWORD}), look_at_folders=False
-    ).desired
+    desired = commands.desired(load_config(config, {"PW": PASSWORD}), look_at_folders=False).desired
     auth = AuthConfig(method=AuthMethod.PAT, token=Secret(emu.mint_pat("admin")))
     with CellsClient(CellsConfig(url=emu.url, auth=auth), read_only=False) as client:
         role = client.get_role(desired.roles[0].uuid)

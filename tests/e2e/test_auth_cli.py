@@ -19,11 +19,10 @@ import requests
 from migrate import commands
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cli import main
+from migrate.commands import ApplyOptions, Hooks
 from migrate.config import load_config
 from migrate.errors import CellsCredentialsRefused
-from migrate.load.run import ApplyOptions, Hooks, apply_for_config
 from migrate.mapping.desired import NodeKind
-from migrate.plan import desired_for_config
 from migrate.sample import InstallSpec, build_install
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +40,7 @@ def _install(root: Path) -> Path:
 
 
 def _make_folders(config: Path) -> None:
-    desired = desired_for_config(load_config(config, {})).desired
+    desired = commands.desired(load_config(config, {})).desired
     folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
     targets = set(folders.values())
     nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]
@@ -272,7 +271,7 @@ def test_a_pat_revoked_mid_apply_stops_the_run_then_resume_finishes(
             emu.auth.tokens[token].revoked = True
 
     with pytest.raises(CellsCredentialsRefused) as stopped:
-        apply_for_config(
+        commands.apply(
             config,
             ApplyOptions(),
             now=commands._now,

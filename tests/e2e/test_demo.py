@@ -18,7 +18,7 @@ from migrate.config import load_config
 from migrate.demo import DONE_LINE, run_demo
 from migrate.demo_setup import CONFIG_FILE, PASSWORD_FILE
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 STEPS = ("check", "plan", "apply", "verify", "status", "rollback")
 

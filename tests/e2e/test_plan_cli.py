@@ -1,6 +1,6 @@
 """``cells-migrate plan`` end to end: configuration → legacy install → mapping → plan.
 
-Runs ``migrate.plan.run.plan_for_config`` (what the ``plan`` command calls) on a sample
+Runs ``migrate.commands.plan`` (what the ``plan`` command calls) on a sample
 Pydio 8 install built on SQLite, against the emulator: the plan of an empty Cells only
 creates, no write request is sent, the outputs hold no secret, and a saved plan becomes
 stale when the legacy database or Cells changes.
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from migrate import commands
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.http import is_write
@@ -27,8 +28,7 @@ from migrate.plan import (
     DesiredIndex,
     Stage,
     check_fresh,
-    desired_for_config,
-    plan_for_config,
+    make_plan,
     plan_to_json,
     read_plan_file,
     render_markdown,
@@ -81,9 +81,9 @@ def test_plan_of_an_empty_cells_creates_and_writes_nothing(
     emu.configure(forbid_writes=True)
     progress = NullProgress()
     config = _config(install, emu)
-    plan = plan_for_config(config, progress=progress)
+    plan = commands.plan(config, progress=progress)
     _no_writes(emu)
-    desired = desired_for_config(config).desired
+    desired = commands.desired(config).desired
     kinds = {a.action for a in plan.actions}
     assert kinds == {ActionType.CREATE, ActionType.SKIP}
     # the only thing a fresh Cells already has is its own admin: the account the PAT belongs
@@ -118,7 +118,7 @@ def test_plan_of_an_empty_cells_creates_and_writes_nothing(
 
 
 def test_outputs_carry_no_password_hash(install: BuiltInstall, emu: EmulatorServer) -> None:
-    plan = plan_for_config(_config(install, emu))
+    plan = commands.plan(_config(install, emu))
     text, md = io.StringIO(), io.StringIO()
     render_text(plan, text)
     render_markdown(plan, md)
@@ -138,16 +138,16 @@ def test_saved_plan_is_stale_after_a_legacy_change(
 ) -> None:
     config = _config(install, emu)
     path = tmp_path / "plan.json"
-    write_plan_file(plan_for_config(config, stages=[Stage.USERS]), path)
+    write_plan_file(commands.plan(config, stages=[Stage.USERS]), path)
     saved = read_plan_file(path)
     assert saved.stages == (Stage.USERS,)
-    check_fresh(saved, plan_for_config(config, stages=saved.stages).fingerprint)
+    check_fresh(saved, commands.plan(config, stages=saved.stages).fingerprint)
     db_path = install.db_url.removeprefix("sqlite:///")
     with sqlite3.connect(db_path) as db:
         (login, old) = db.execute("SELECT login, password FROM ajxp_users LIMIT 1").fetchone()
         db.execute("UPDATE ajxp_users SET password = ? WHERE login = ?", ("0" * 32, login))
     try:
-        again = plan_for_config(config, stages=saved.stages)
+        again = commands.plan(config, stages=saved.stages)
         with pytest.raises(StalePlanError, match="legacy install") as err:
             check_fresh(saved, again.fingerprint)
         assert "0" * 32 not in str(err.value)
@@ -165,5 +165,5 @@ def test_a_read_write_client_is_refused(install: BuiltInstall, emu: EmulatorServ
         CellsClient(config.cells, read_only=False) as client,
         pytest.raises(PlanError, match="read-only"),
     ):
-        plan_for_config(config, client=client)
+        make_plan(commands.desired(config), client)
     assert emu.requests() == []  # refused before anything was read or sent

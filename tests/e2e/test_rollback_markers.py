@@ -77,11 +77,11 @@ def test_markers_go_only_from_the_folder_the_datasource_was_created_on(
         client.put_datasource(replace(ds, storage_configuration=tuple(config_now.items())))
     code, report = _run(config, "rollback", "--all", "--yes")
     assert code == 3  # refused: it changed since the run created it
-    assert any(f"datasource:{ds.name}" in r for r in report["refused"])  # type: ignore[union-attr]
+    assert any(f"datasource:{ds.name}" in r for r in report["refused"])  # type: ignore[attr-defined]
     assert len(_markers(created_on)) == 2
     code, report = _run(config, "rollback", "--all", "--yes", "--force")
     assert code == 0, report
     assert _markers(created_on) == []  # removed from the folder it was created on …
     assert len(_markers(elsewhere)) == 2  # … never from where it points now
-    notes = [n for n in report["notes"] if f"datasource {ds.name}:" in n]  # type: ignore[union-attr]
+    notes = [n for n in report["notes"] if f"datasource {ds.name}:" in n]  # type: ignore[attr-defined]
     assert notes == [f"datasource {ds.name}: removed 2 {MARKER_FILE} file(s) from {created_on}"]

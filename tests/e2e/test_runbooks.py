@@ -13,11 +13,8 @@ tools (rsync, ``cells admin``) sit in ``sh`` blocks and are not run here.
 from __future__ import annotations
 
 import io
-import os
 import re
 import shlex
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +25,9 @@ from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cli import main
 from migrate.demo_setup import DemoLayout, copy_data_folders, write_config, write_secret
 from migrate.sample import InstallSpec, build_install
+from tests.support.cli import run_cli
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNBOOKS = sorted((ROOT / "runbooks").glob("*.md"))
@@ -90,10 +88,7 @@ def _prepare(tmp: Path, emu: EmulatorServer, start: str) -> Path:
         code, out, err = _cli(["-q", "apply", "-c", str(layout.config), "--yes"])
         assert code == 0, out + err
     elif start == "interrupted":
-        env = {**os.environ, "CELLS_MIGRATE_TEST_KILL_AFTER": "40"}
-        env = {k: v for k, v in env.items() if not k.startswith("CELLS_MIGRATE__")}
-        argv = [sys.executable, "-m", "migrate", "-q", "apply", "-c", str(layout.config), "--yes"]
-        done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        done = run_cli(layout.config, "apply", "--yes", password=PASSWORD, kill_after=40)
         assert done.returncode == -9, done.stderr  # SIGKILL half-way
     return layout.config
 

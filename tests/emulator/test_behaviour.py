@@ -17,9 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from emulator_replay import FakeClock
 
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
+from tests.emulator.emulator_replay import FakeClock
 
 pytestmark = pytest.mark.integration
 REDIRECT = "http://localhost:3000/servers/callback"
@@ -411,7 +411,7 @@ def test_same_seed_and_requests_give_the_same_state(clock: FakeClock, tmp_path: 
 
     first, second = run(), run()
     assert first == second
-    assert [u["Login"] for u in first["users"]] == ["admin", "amy", "pydio.anon.user", "zed"]  # type: ignore[index]
+    assert [u["Login"] for u in first["users"]] == ["admin", "amy", "pydio.anon.user", "zed"]  # type: ignore[attr-defined]
 
 
 def test_data_dir_gives_common_files_content_without_writing(

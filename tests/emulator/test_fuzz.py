@@ -13,6 +13,7 @@ from migrate.cells.emulator import routes
 from migrate.cells.emulator.answers import Call
 from migrate.cells.emulator.config import EmulatorConfig
 from migrate.cells.emulator.server import Emulator
+from tests.support.examples import examples
 
 FIELDS = [
     "Queries",
@@ -79,7 +80,7 @@ EMU = Emulator(EmulatorConfig(seed=1, index_delay_s=0.0))
 
 
 @settings(
-    max_examples=int(os.environ.get("EMULATOR_FUZZ_EXAMPLES", "600")),
+    max_examples=int(os.environ.get("EMULATOR_FUZZ_EXAMPLES", examples(600))),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -136,7 +137,7 @@ TYPED = [r for r in ROUTES if r.schema is not None]
 
 
 @settings(
-    max_examples=int(os.environ.get("EMULATOR_FUZZ_EXAMPLES", "600")),
+    max_examples=int(os.environ.get("EMULATOR_FUZZ_EXAMPLES", examples(600))),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

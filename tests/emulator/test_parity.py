@@ -43,7 +43,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from emulator_replay import (
+
+from migrate.cells.emulator import EmulatorConfig, EmulatorServer
+from tests.emulator.emulator_replay import (
     FakeClock,
     Outcome,
     Replayer,
@@ -52,8 +54,6 @@ from emulator_replay import (
     load,
     s3_objects,
 )
-
-from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 
 SKIP_PATHS = {
     "/a/frontend/state": "XML GUI registry not modelled",

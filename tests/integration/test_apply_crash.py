@@ -1,41 +1,38 @@
 """Crash, resume, faults and the run lock of ``apply`` against the emulator (issue 6 "Done when").
 
 ``python -m migrate apply`` runs as a real subprocess and is killed with SIGKILL at chosen
-points of a ~2,000-object apply: the executor's test hook (``CELLS_MIGRATE_TEST_KILL_AFTER``)
-sends SIGKILL to its own process after that many confirmed items, so the kill points are
-deterministic (no sleeps, no timing). The batched checkpoint writer then has unflushed
-outcomes for objects Cells already holds, which is exactly the case ``resume`` must handle:
-every object ends present exactly once, and no item is lost.
+points of a ~2,000-object apply: :mod:`tests.support.kill_after` runs the command line with
+an executor hook that sends SIGKILL to its own process after that many confirmed items, so
+the kill points are deterministic (no sleeps, no timing). The batched checkpoint writer then
+has unflushed outcomes for objects Cells already holds, which is exactly the case ``resume``
+must handle: every object ends present exactly once, and no item is lost.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from apply_support import make_folders, run_json, write_config
 
+from migrate import commands
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.config import load_config
 from migrate.errors import RunLockedError
 from migrate.load.checkpoint import CheckpointDB, this_process
-from migrate.plan import desired_for_config
+from migrate.load.checkpoint_schema import RunCommand
 from migrate.sample import BuiltInstall, InstallSpec, build_install
+from tests.support.cli import PASSWORD, make_folders, run_cli, run_json, write_config
+from tests.support.emulator_state import comparable
 
-pytestmark = pytest.mark.integration
-PASSWORD = "admin"  # the emulator's default admin
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # ~2,000 objects: users, groups, roles, workspaces, datasources and ~1,400 ACLs
 BIG = InstallSpec(users=400, groups=12, roles=6, teams=2, workspaces=20, rights=1400, real_hashes=2)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -49,26 +46,8 @@ def emu() -> Iterator[EmulatorServer]:
         yield server
 
 
-def _cli(
-    config: Path, *argv: str, kill_after: int | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PW": PASSWORD, "PYTHONPATH": str(ROOT)}
-    env.pop("CELLS_MIGRATE_TEST_KILL_AFTER", None)
-    if kill_after is not None:
-        env["CELLS_MIGRATE_TEST_KILL_AFTER"] = str(kill_after)
-    cmd, *rest = argv
-    return subprocess.run(
-        [sys.executable, "-m", "migrate", "-q", cmd, "-c", str(config), *rest],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
 def _desired_count(config: Path) -> int:
-    desired = desired_for_config(load_config(config, {"PW": PASSWORD})).desired
+    desired = commands.desired(load_config(config, {"PW": PASSWORD})).desired
     return sum(desired.counts().values())
 
 
@@ -90,27 +69,27 @@ def test_sigkill_at_several_points_then_resume_loses_and_duplicates_nothing(
     config = write_config(tmp_path, big_install.root, emu)
     make_folders(config)
     assert _desired_count(config) >= 1900
-    first = _cli(config, "apply", "--yes", kill_after=5)
+    first = run_cli(config, "apply", "--yes", kill_after=5)
     assert first.returncode == -signal.SIGKILL, first.stderr
     kills = [first]
     for point in (300, 600, 400):  # per process: 5 + 1,300 of ~2,450 writes before the last
-        kills.append(_cli(config, "resume", kill_after=point))
+        kills.append(run_cli(config, "resume", kill_after=point))
         assert kills[-1].returncode == -signal.SIGKILL, kills[-1].stderr
     # each resume noticed the killed holder on this host and took its lock over
     assert all("lost the lock" in k.stderr for k in kills[1:]), kills[1].stderr
-    final = _cli(config, "resume", "--json")
+    final = run_cli(config, "resume", "--json")
     assert final.returncode == 0, final.stderr
     result = json.loads(final.stdout)
     assert result["status"] == "done"
     _assert_each_once(emu.state())
     wrong_slugs = [w["Slug"] for w in emu.state()["workspaces"] if w["Slug"].endswith("-1")]
     expected = {
-        w.slug for w in desired_for_config(load_config(config, {"PW": PASSWORD})).desired.workspaces
+        w.slug for w in commands.desired(load_config(config, {"PW": PASSWORD})).desired.workspaces
     }
     assert [s for s in wrong_slugs if s not in expected] == []
     code, report = run_json(config, "verify")
     assert (code, report["missing"], report["different"]) == (0, [], [])
-    status = json.loads(_cli(config, "status", "--json").stdout)
+    status = json.loads(run_cli(config, "status", "--json").stdout)
     (run,) = status["runs"]
     assert run["status"] == "done"
     assert run["counts"]["pending"] == 0
@@ -142,14 +121,14 @@ def test_second_concurrent_apply_is_refused(
     state_url = load_config(config, {"PW": PASSWORD}).state.url
     # A live run on this host holds the lock (this very process: its pid is alive).
     with CheckpointDB.open(state_url, now=_now) as db:
-        run = db.start_run(command="apply", holder=this_process())
-        other = _cli(config, "apply", "--yes")
+        run = db.start_run(command=RunCommand.APPLY, holder=this_process())
+        other = run_cli(config, "apply", "--yes")
         assert other.returncode == 1
         assert "error:" in other.stderr
         assert f"run {run.id}" in other.stderr or "lock" in other.stderr
         assert [r for r in emu.requests() if r["method"] in ("PUT", "DELETE")] == []
         with pytest.raises(RunLockedError):
-            db.start_run(command="apply", holder=this_process())
+            db.start_run(command=RunCommand.APPLY, holder=this_process())
 
 
 def _now() -> Any:
@@ -160,15 +139,6 @@ def _now() -> Any:
 
 # ~450 objects: big enough for kills inside a stage, small enough to roll back quickly
 MID = InstallSpec(users=100, groups=6, roles=4, teams=1, workspaces=8, rights=250, real_hashes=2)
-SERVER_STAMPS = ("LastUpdated", "id", "ID")  # assigned by Cells on each write (test_apply_cli)
-
-
-def _comparable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _comparable(v) for k, v in value.items() if k not in SERVER_STAMPS}
-    if isinstance(value, list):
-        return [_comparable(v) for v in value]
-    return value
 
 
 def test_rollback_after_kills_and_resumes_restores_the_exact_dump(
@@ -180,16 +150,16 @@ def test_rollback_after_kills_and_resumes_restores_the_exact_dump(
     install = build_install(tmp_path / "p8", dialect="sqlite", spec=MID)
     config = write_config(tmp_path, install.root, emu)
     make_folders(config)
-    pristine = _comparable(emu.state())
-    first = _cli(config, "apply", "--yes", kill_after=150)  # batch of 500: none flushed yet
+    pristine = comparable(emu.state())
+    first = run_cli(config, "apply", "--yes", kill_after=150)  # batch of 500: none flushed yet
     assert first.returncode == -signal.SIGKILL, first.stderr
-    inside = _cli(config, "resume", kill_after=20)  # while confirming what the kill left
+    inside = run_cli(config, "resume", kill_after=20)  # while confirming what the kill left
     assert inside.returncode == -signal.SIGKILL, inside.stderr
-    later = _cli(config, "resume", kill_after=100)
+    later = run_cli(config, "resume", kill_after=100)
     assert later.returncode == -signal.SIGKILL, later.stderr
-    final = _cli(config, "resume")
+    final = run_cli(config, "resume")
     assert final.returncode == 0, final.stderr
-    status = json.loads(_cli(config, "status", "--json").stdout)
+    status = json.loads(run_cli(config, "status", "--json").stdout)
     (run,) = status["runs"]
     assert (run["status"], run["counts"]["pending"], run["counts"]["failed"]) == ("done", 0, 0)
     # every done item that changed Cells carries the object's image
@@ -197,8 +167,8 @@ def test_rollback_after_kills_and_resumes_restores_the_exact_dump(
         changed = [i for i in db.done_items_newest_first(run["id"]) if i.action.value == "create"]
         assert len(changed) > 400
         assert [i.key for i in changed if i.after is None] == []
-    rolled = _cli(config, "rollback", "--all", "--yes", "--json")
+    rolled = run_cli(config, "rollback", "--all", "--yes", "--json")
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
     report = json.loads(rolled.stdout)
     assert (report["refused"], report["failed"]) == ([], [])
-    assert _comparable(emu.state()) == pristine
+    assert comparable(emu.state()) == pristine

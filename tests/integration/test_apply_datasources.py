@@ -21,23 +21,18 @@ from typing import Any
 
 import pytest
 import requests
-from fakeclock import FakeClock  # shared by the emulator and the waiter
 
+from migrate import commands
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.storage import DataSource
+from migrate.commands import ApplyOptions, Hooks
 from migrate.config import Config, load_config
 from migrate.errors import CellsAuthError
 from migrate.load.checkpoint import RunStatus
-from migrate.load.run import (
-    ApplyOptions,
-    Hooks,
-    apply_for_config,
-    open_state,
-    rollback_for_config,
-)
 from migrate.plan import Plan, Stage
 from migrate.sample import BuiltInstall, InstallSpec, build_install
+from tests.support.fakeclock import FakeClock  # shared by the emulator and the waiter
 
 pytestmark = pytest.mark.integration
 
@@ -98,7 +93,7 @@ def test_a_datasource_cells_never_serves_fails_alone_and_is_removed(
     with EmulatorServer(EmulatorConfig(seed=5, index_delay_s=0.0), clock=clock.time) as emu:
         config = _config(install, emu, tmp_path, start_s=120.0)
         hooks = Hooks(sleep=clock.sleep, clock=clock.time)
-        result = apply_for_config(config, ApplyOptions(), now=_now, hooks=hooks)
+        result = commands.apply(config, ApplyOptions(), now=_now, hooks=hooks)
         names = {d["Name"] for d in emu.state()["datasources"]}
     assert result.status is RunStatus.PARTIAL
     assert result.exit_code == 3
@@ -119,7 +114,7 @@ def test_a_create_cells_does_not_keep_is_sent_again(emu: EmulatorServer, tmp_pat
     install = _install(tmp_path, None)
     config = _config(install, emu, tmp_path, start_s=5.0)
     emu.configure(lose_datasource_creates=1)
-    result = apply_for_config(config, ApplyOptions(stages=(Stage.DATASOURCES,)), now=_now)
+    result = commands.apply(config, ApplyOptions(stages=(Stage.DATASOURCES,)), now=_now)
     assert result.status is RunStatus.DONE, result.failures
     posts = [
         r["path"] for r in emu.requests() if r["method"] == "POST" and "/datasource/" in r["path"]
@@ -134,7 +129,7 @@ def test_rollback_deletes_a_lost_datasource_and_keeps_shared_markers(
 ) -> None:
     install = _install(tmp_path, None)
     config = _config(install, emu, tmp_path, start_s=5.0)
-    result = apply_for_config(config, ApplyOptions(stages=(Stage.DATASOURCES,)), now=_now)
+    result = commands.apply(config, ApplyOptions(stages=(Stage.DATASOURCES,)), now=_now)
     assert result.status is RunStatus.DONE
     ours = sorted(
         (d["Name"], d["Folder"]) for d in emu.state()["datasources"] if "p8" in d["Folder"]
@@ -149,7 +144,7 @@ def test_rollback_deletes_a_lost_datasource_and_keeps_shared_markers(
         cells.put_datasource(
             DataSource(name="theirs", storage_configuration=(("folder", shared_folder),))
         )
-    report = rollback_for_config(config, now=_now)
+    report = commands.rollback(config, now=_now)
     assert report.exit_code == 0, report.failed
     remaining = {d["Name"] for d in emu.state()["datasources"]}
     assert lost not in remaining
@@ -193,9 +188,9 @@ def test_a_revoked_token_stops_the_run_instead_of_failing_every_item(
         assert resp.status_code == 200
 
     with pytest.raises(CellsAuthError) as err:
-        apply_for_config(config, ApplyOptions(), now=_now, hooks=Hooks(on_done=revoke_after_five))
+        commands.apply(config, ApplyOptions(), now=_now, hooks=Hooks(on_done=revoke_after_five))
     assert err.value.status == 401
-    with open_state(config, now=_now, create=False) as db:
+    with commands.open_state(config, now=_now, create=False) as db:
         (run,) = db.runs()
         statuses = {r.status.value for r in db.items(run.id)}
     assert run.status is RunStatus.FAILED  # resumable, not partial: nothing failed alone
@@ -216,7 +211,7 @@ def test_a_folder_gone_after_the_plan_fails_its_item_as_missing_not_unindexed(
         shutil.rmtree(public)
         return True
 
-    result = apply_for_config(config, ApplyOptions(), now=_now, confirm=data_copy_loses_it)
+    result = commands.apply(config, ApplyOptions(), now=_now, confirm=data_copy_loses_it)
     failed = [f for f in result.failures if f.status == "failed"]
     assert failed
     assert {f.kind for f in failed} == {"acl"}

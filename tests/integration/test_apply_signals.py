@@ -15,17 +15,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from apply_support import PASSWORD, make_folders, run_json, write_config
-from checkpoint_support import fresh_url
-from conftest import TestDatabase
-from emulator_hooks import TriggerEmulator, signal_at, start_cli
 
 from migrate.cells.emulator import EmulatorConfig
 from migrate.load.checkpoint import CheckpointDB
 from migrate.load.checkpoint_schema import metadata
 from migrate.sample import BuiltInstall, InstallSpec, build_install
+from tests.support.checkpoint import fresh_url
+from tests.support.cli import PASSWORD, make_folders, run_json, start_cli, write_config
+from tests.support.databases import TestDatabase
+from tests.support.emulator_hooks import TriggerEmulator, signal_at
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SMALL = InstallSpec(users=60, groups=4, roles=2, teams=1, workspaces=4, rights=80, real_hashes=2)
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -20,12 +18,8 @@ from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cli import main
 from migrate.demo_setup import copy_data_folders
 from migrate.sample import InstallSpec, build_install
-
-if TYPE_CHECKING:
-    from conftest import TestDatabase
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from test_audit_cli import ACCEPT, ENV, write_config
+from tests.e2e.test_audit_cli import ACCEPT, ENV, write_config
+from tests.support.databases import TestDatabase
 
 pytestmark = pytest.mark.integration
 

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from checkpoint_support import Clock, fresh_url
-from conftest import TestDatabase
 
 from migrate.errors import CheckpointError
+from migrate.kinds.vocabulary import Kind, Stage
 from migrate.load.checkpoint import (
     STATUS_SCHEMA,
     CheckpointDB,
@@ -30,9 +29,12 @@ from migrate.load.checkpoint_schema import (
     SCHEMA_VERSION,
     ItemAction,
     PasswordState,
+    RunCommand,
     metadata,
     schema_version,
 )
+from tests.support.checkpoint import Clock, fresh_url
+from tests.support.databases import TestDatabase
 
 pytestmark = pytest.mark.integration
 
@@ -56,11 +58,11 @@ def db(url: str, clock: Clock) -> Iterator[CheckpointDB]:
 
 
 def _plan(
-    n: int, stage: str = "users", action: ItemAction = ItemAction.CREATE
+    n: int, stage: Stage = Stage.USERS, action: ItemAction = ItemAction.CREATE
 ) -> list[PlannedItem]:
+    kind = Kind(stage.value.rstrip("s"))
     return [
-        PlannedItem(stage=stage, kind=stage.rstrip("s"), key=f"{stage}-{i:05d}", action=action)
-        for i in range(n)
+        PlannedItem(stage=stage, kind=kind, key=f"{stage}-{i:05d}", action=action) for i in range(n)
     ]
 
 
@@ -98,7 +100,7 @@ def test_foreign_tables_are_not_taken_for_a_state_db(url: str, clock: Clock) -> 
 
 
 def test_run_lifecycle_times_and_summary(db: CheckpointDB, clock: Clock) -> None:
-    run = db.start_run(command="apply", holder=ME, fingerprint="fp-1")
+    run = db.start_run(command=RunCommand.APPLY, holder=ME, fingerprint="fp-1")
     assert run.status is RunStatus.RUNNING
     assert run.started_at == clock.t  # microseconds and UTC survive every backend
     assert (run.host, run.pid, run.user) == ("box", 4242, "ops")
@@ -111,9 +113,9 @@ def test_run_lifecycle_times_and_summary(db: CheckpointDB, clock: Clock) -> None
 
 
 def test_record_planned_keeps_plan_order_and_appends(db: CheckpointDB) -> None:
-    run = db.start_run(command="apply", holder=ME)
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
     first = db.record_planned(run.id, _plan(2500))  # more than one insert batch
-    more = db.record_planned(run.id, _plan(3, stage="acls"))
+    more = db.record_planned(run.id, _plan(3, stage=Stage.ACLS))
     assert (len(first), len(more)) == (2500, 3)
     stored = list(db.items(run.id))
     assert [i.id for i in stored] == first + more
@@ -123,7 +125,7 @@ def test_record_planned_keeps_plan_order_and_appends(db: CheckpointDB) -> None:
 
 
 def test_outcomes_are_buffered_until_the_batch_is_full(db: CheckpointDB) -> None:
-    run = db.start_run(command="apply", holder=ME)
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
     ids = db.record_planned(run.id, _plan(10))
     writer = db.writer(run.id, holder=ME, batch_size=4)
     for item_id in ids[:3]:
@@ -139,7 +141,7 @@ def test_outcomes_are_buffered_until_the_batch_is_full(db: CheckpointDB) -> None
 
 
 def test_interval_flush_uses_the_injected_clock(db: CheckpointDB, clock: Clock) -> None:
-    run = db.start_run(command="apply", holder=ME)
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
     ids = db.record_planned(run.id, _plan(3))
     writer = db.writer(run.id, holder=ME, batch_size=100, interval=timedelta(seconds=2))
     writer.mark_done(ids[0])
@@ -152,7 +154,7 @@ def test_interval_flush_uses_the_injected_clock(db: CheckpointDB, clock: Clock) 
 
 
 def test_leaving_the_with_block_on_ctrl_c_flushes(db: CheckpointDB) -> None:
-    run = db.start_run(command="apply", holder=ME)
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
     ids = db.record_planned(run.id, _plan(3))
     writer = db.writer(run.id, holder=ME)
 
@@ -175,18 +177,18 @@ def test_leaving_the_with_block_on_ctrl_c_flushes(db: CheckpointDB) -> None:
 
 
 def test_outcome_fields_errors_attempts_and_images(db: CheckpointDB, clock: Clock) -> None:
-    run = db.start_run(command="apply", holder=ME)
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
     planned = [
-        PlannedItem(stage="users", kind="user", key="alice", action=ItemAction.CREATE),
+        PlannedItem(stage=Stage.USERS, kind=Kind.USER, key="alice", action=ItemAction.CREATE),
         PlannedItem(
-            stage="users",
-            kind="user",
+            stage=Stage.USERS,
+            kind=Kind.USER,
             key="bob",
             action=ItemAction.UPDATE,
             cells_id="u-bob",
             before={"Login": "bob", "Attributes": {"email": "old@x"}},
         ),
-        PlannedItem(stage="acls", kind="acl", key="bob:ws1", action=ItemAction.CREATE),
+        PlannedItem(stage=Stage.ACLS, kind=Kind.ACL, key="bob:ws1", action=ItemAction.CREATE),
     ]
     alice, bob, acl = db.record_planned(run.id, planned)
     db.save_before(bob, {"Login": "bob", "Attributes": {"email": "older@x"}})
@@ -212,22 +214,22 @@ def test_outcome_fields_errors_attempts_and_images(db: CheckpointDB, clock: Cloc
 
 
 def test_resumable_and_rollback_walks(db: CheckpointDB) -> None:
-    run = db.start_run(command="apply", holder=ME)
-    ids = db.record_planned(run.id, _plan(6) + _plan(2, stage="acls"))
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
+    ids = db.record_planned(run.id, _plan(6) + _plan(2, stage=Stage.ACLS))
     with db.writer(run.id, holder=ME, batch_size=3) as writer:
         for item_id in (ids[4], ids[1], ids[6], ids[0]):  # confirmation order ≠ plan order
             writer.mark_done(item_id)
         writer.mark_failed(ids[2], error="e")
         writer.mark_skipped(ids[7], reason="r")
     assert [i.id for i in db.resumable_items(run.id)] == [ids[2], ids[3], ids[5], ids[7]]
-    assert [i.id for i in db.resumable_items(run.id, stage="acls")] == [ids[7]]
+    assert [i.id for i in db.resumable_items(run.id, stage=Stage.ACLS)] == [ids[7]]
     newest = [i.id for i in db.done_items_newest_first(run.id)]
     assert newest == [ids[0], ids[6], ids[1], ids[4]]
-    assert [i.id for i in db.done_items_newest_first(run.id, stage="acls")] == [ids[6]]
+    assert [i.id for i in db.done_items_newest_first(run.id, stage=Stage.ACLS)] == [ids[6]]
 
 
 def test_done_walk_pages_through_many_items(db: CheckpointDB) -> None:
-    run = db.start_run(command="apply", holder=ME)
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
     ids = db.record_planned(run.id, _plan(2300))
     with db.writer(run.id, holder=ME, batch_size=1000) as writer:
         for item_id in reversed(ids):
@@ -237,7 +239,7 @@ def test_done_walk_pages_through_many_items(db: CheckpointDB) -> None:
 
 
 def _apply_run(db: CheckpointDB, action: ItemAction, n: int = 2) -> tuple[int, list[int]]:
-    run = db.start_run(command="apply", holder=ME)
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
     ids = db.record_planned(run.id, _plan(n, action=action))
     with db.writer(run.id, holder=ME) as writer:
         for item_id in ids:
@@ -257,7 +259,7 @@ def test_last_changing_run_and_rollback_across_runs(db: CheckpointDB) -> None:
     everything = [i.id for i in db.done_items_newest_first()]
     assert everything == [*reversed(noop_ids), *reversed(second_ids), *reversed(first_ids)]
 
-    undo = db.start_run(command="rollback", holder=ME)
+    undo = db.start_run(command=RunCommand.ROLLBACK, holder=ME)
     undo_ids = db.record_planned(undo.id, _plan(1, action=ItemAction.DELETE))
     with db.writer(undo.id, holder=ME) as writer:
         writer.mark_done(undo_ids[0])
@@ -278,9 +280,9 @@ def test_last_changing_run_and_rollback_across_runs(db: CheckpointDB) -> None:
 
 
 def test_status_report_document(db: CheckpointDB, clock: Clock) -> None:
-    run = db.start_run(command="apply", holder=ME, fingerprint="abc")
+    run = db.start_run(command=RunCommand.APPLY, holder=ME, fingerprint="abc")
     users = [replace(p, password=True) for p in _plan(3)]
-    ids = db.record_planned(run.id, users + _plan(2, stage="acls"))
+    ids = db.record_planned(run.id, users + _plan(2, stage=Stage.ACLS))
     with db.writer(run.id, holder=ME) as writer:
         writer.mark_done(ids[0])
         writer.mark_password(ids[0], PasswordState.FAILED, error="password not set: x")
@@ -322,7 +324,7 @@ def test_status_report_document(db: CheckpointDB, clock: Clock) -> None:
 def test_password_steps_are_batched_with_the_outcomes(db: CheckpointDB) -> None:
     """50 users (MariaDB's staged multi-row path from 20): the done and the password state
     of one item reported in one batch land together; a later batch changes only the step."""
-    run = db.start_run(command="apply", holder=ME)
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
     ids = db.record_planned(run.id, [replace(p, password=True) for p in _plan(50)])
     with db.writer(run.id, holder=ME) as writer:
         for item_id in ids:
@@ -339,7 +341,7 @@ def test_password_steps_are_batched_with_the_outcomes(db: CheckpointDB) -> None:
 
 
 def test_resume_reopens_an_interrupted_run(db: CheckpointDB, clock: Clock) -> None:
-    run = db.start_run(command="apply", holder=ME)
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
     db.finish_run(run.id, holder=ME, status=RunStatus.INTERRUPTED)
     other = LockHolder(host="box", pid=4343, user="ops")
     resumed = db.resume_run(run.id, holder=other)
@@ -356,7 +358,7 @@ def test_times_are_utc_whatever_zone_comes_in(url: str) -> None:
         timezone(timedelta(hours=5))
     )
     with CheckpointDB.open(url, now=lambda: zoned) as db:
-        run = db.start_run(command="apply", holder=ME)
+        run = db.start_run(command=RunCommand.APPLY, holder=ME)
     assert run.started_at == zoned
     assert run.started_at.tzinfo is UTC
 
@@ -396,11 +398,11 @@ def test_sqlite_state_db_runs_in_wal_mode(tmp_path: Path) -> None:
 
 def test_large_batches_keep_every_field(db: CheckpointDB) -> None:
     """Batches of 20+ take MariaDB's staged path; every backend must store the same."""
-    run = db.start_run(command="apply", holder=ME)
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
     planned = [
         PlannedItem(
-            stage="users",
-            kind="user",
+            stage=Stage.USERS,
+            kind=Kind.USER,
             key=f"u{i}",
             action=ItemAction.CREATE,
             cells_id=f"planned-{i}",
@@ -434,7 +436,7 @@ def test_large_batches_keep_every_field(db: CheckpointDB) -> None:
 
 
 def test_writer_is_safe_from_many_threads(db: CheckpointDB) -> None:
-    run = db.start_run(command="apply", holder=ME)
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
     ids = db.record_planned(run.id, _plan(1600))
     with db.writer(run.id, holder=ME, batch_size=50) as writer:
         chunks = [ids[t::8] for t in range(8)]

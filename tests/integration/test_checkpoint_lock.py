@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from checkpoint_support import Clock, fresh_url
-from conftest import TestDatabase
 
 from migrate.errors import RunLockedError
+from migrate.kinds.vocabulary import Kind, Stage
 from migrate.load import lock
 from migrate.load.checkpoint import (
     CheckpointDB,
@@ -30,7 +29,9 @@ from migrate.load.checkpoint import (
     RunStatus,
     this_process,
 )
-from migrate.load.checkpoint_schema import ItemAction
+from migrate.load.checkpoint_schema import ItemAction, RunCommand
+from tests.support.checkpoint import Clock, fresh_url
+from tests.support.databases import TestDatabase
 
 pytestmark = pytest.mark.integration
 
@@ -60,10 +61,10 @@ def _dead_pid() -> int:
 
 
 def test_second_run_on_this_host_is_refused_while_the_holder_lives(db: CheckpointDB) -> None:
-    first = db.start_run(command="apply", holder=HERE)
+    first = db.start_run(command=RunCommand.APPLY, holder=HERE)
     other = LockHolder(host="box", pid=_dead_pid(), user="ops")
     with pytest.raises(RunLockedError) as refused:
-        db.start_run(command="apply", holder=other)
+        db.start_run(command=RunCommand.APPLY, holder=other)
     text = str(refused.value)
     assert f"run {first.id} (apply) of user ops on host box, pid {os.getpid()}" in text
     assert f"process {os.getpid()} still runs on this host" in text
@@ -73,15 +74,15 @@ def test_second_run_on_this_host_is_refused_while_the_holder_lives(db: Checkpoin
 
 def test_holder_on_another_host_needs_force_unlock(db: CheckpointDB, clock: Clock) -> None:
     remote = LockHolder(host="far", pid=1, user="ops")
-    first = db.start_run(command="apply", holder=remote)
+    first = db.start_run(command=RunCommand.APPLY, holder=remote)
     with pytest.raises(RunLockedError, match="if it no longer runs on far, re-run with --force"):
-        db.start_run(command="apply", holder=HERE)
+        db.start_run(command=RunCommand.APPLY, holder=HERE)
     previous = db.force_unlock()
     assert previous.run_id == first.id
     assert previous.holder == remote
     assert previous.acquired_at == clock.t
     assert db.get_run(first.id).status is RunStatus.INTERRUPTED
-    second = db.start_run(command="apply", holder=HERE)
+    second = db.start_run(command=RunCommand.APPLY, holder=HERE)
     assert db.lock_state().run_id == second.id
 
 
@@ -89,7 +90,7 @@ def test_dead_holder_on_this_host_is_taken_over(
     db: CheckpointDB, caplog: pytest.LogCaptureFixture
 ) -> None:
     dead = LockHolder(host="box", pid=_dead_pid(), user="ops")
-    crashed = db.start_run(command="apply", holder=dead)
+    crashed = db.start_run(command=RunCommand.APPLY, holder=dead)
     with caplog.at_level(logging.WARNING, logger="migrate.load.lock"):
         resumed = db.resume_run(crashed.id, holder=HERE)
     assert resumed.status is RunStatus.RUNNING
@@ -105,9 +106,9 @@ def test_dead_holder_on_this_host_is_taken_over(
 def test_a_force_unlocked_run_stops_at_its_next_flush_keeping_its_outcomes(
     db: CheckpointDB,
 ) -> None:
-    run = db.start_run(command="apply", holder=HERE)
+    run = db.start_run(command=RunCommand.APPLY, holder=HERE)
     ids = db.record_planned(
-        run.id, [PlannedItem(stage="users", kind="user", key="a", action=ItemAction.CREATE)]
+        run.id, [PlannedItem(stage=Stage.USERS, kind=Kind.USER, key="a", action=ItemAction.CREATE)]
     )
     writer = db.writer(run.id, holder=HERE)
     writer.mark_done(ids[0])
@@ -130,7 +131,7 @@ def test_racing_acquirers_get_exactly_one_lock(db: CheckpointDB, url: str, clock
         with CheckpointDB.open(url, now=clock) as mine:
             barrier.wait()
             try:
-                mine.start_run(command="apply", holder=holder)
+                mine.start_run(command=RunCommand.APPLY, holder=holder)
                 outcomes.append("won")
             except RunLockedError:
                 outcomes.append("refused")
@@ -148,14 +149,15 @@ def test_racing_acquirers_get_exactly_one_lock(db: CheckpointDB, url: str, clock
 CHILD = """
 import sys
 from datetime import datetime, timezone
+from migrate.kinds.vocabulary import Kind, Stage
 from migrate.load.checkpoint import CheckpointDB, PlannedItem, this_process
-from migrate.load.checkpoint_schema import ItemAction
+from migrate.load.checkpoint_schema import ItemAction, RunCommand
 
 url, done = sys.argv[1], int(sys.argv[2])
 db = CheckpointDB.open(url, now=lambda: datetime.now(timezone.utc))
 me = this_process()
-run = db.start_run(command="apply", holder=me)
-planned = [PlannedItem(stage="users", kind="user", key=f"u{i}", action=ItemAction.CREATE)
+run = db.start_run(command=RunCommand.APPLY, holder=me)
+planned = [PlannedItem(stage=Stage.USERS, kind=Kind.USER, key=f"u{i}", action=ItemAction.CREATE)
            for i in range(40)]
 ids = db.record_planned(run.id, planned)
 writer = db.writer(run.id, holder=me, batch_size=10)
@@ -186,7 +188,7 @@ def test_kill_9_then_resume_takes_the_lock_and_loses_only_the_unflushed_batch(
     me = this_process()
     try:
         with pytest.raises(RunLockedError, match=f"process {child.pid} still runs"):
-            db.start_run(command="apply", holder=me)
+            db.start_run(command=RunCommand.APPLY, holder=me)
     finally:
         child.send_signal(signal.SIGKILL)
         child.communicate()
@@ -204,7 +206,7 @@ def test_compare_and_set_fails_when_the_row_changed_since_it_was_read(
     db: CheckpointDB, url: str, clock: Clock
 ) -> None:
     seen_free = db.lock_state()
-    winner = db.start_run(command="apply", holder=HERE)
+    winner = db.start_run(command=RunCommand.APPLY, holder=HERE)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:

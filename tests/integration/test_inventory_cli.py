@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import load_ser_builder
 
 from migrate.cli import main
 from migrate.sample import BuiltInstall, InstallSpec, build_install
+from tests.builders import ser_install as ser
 
 if TYPE_CHECKING:
-    from conftest import TestDatabase
+    from tests.support.databases import TestDatabase
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +66,6 @@ def test_inventory_json_on_built_install(built: BuiltInstall, tmp_path: Path) ->
     ("build", "era", "users"), [("build_pydio64", "6.2-6.4", 7), ("build_ajxp4", "4.x", 3)]
 )
 def test_inventory_json_on_ser_installs(tmp_path: Path, build: str, era: str, users: int) -> None:
-    ser = load_ser_builder()
     getattr(ser, build)(tmp_path / "install")
     code, out, err = _run(
         ["inventory", "-c", str(_config(tmp_path, tmp_path / "install")), "--json"]

@@ -13,7 +13,6 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import load_ser_builder
 
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cli import main
@@ -41,10 +40,10 @@ from migrate.legacy.model import (
 from migrate.legacy.serial import read_inventory_serial
 from migrate.progress import NullProgress
 from migrate.secret import Secret
+from tests.builders import ser_install as ser
 
 pytestmark = pytest.mark.integration
 
-ser = load_ser_builder()
 PROJECTS, ARCHIVE, SHARED, GONE = ser.WS_PROJECTS, ser.WS_ARCHIVE, ser.WS_SHARED, ser.WS_GONE
 RENE = "ren\ufffd"
 

@@ -15,7 +15,7 @@ from migrate.progress import NullProgress
 from migrate.sample import BuiltInstall, InstallSpec, build_install
 
 if TYPE_CHECKING:
-    from conftest import TestDatabase
+    from tests.support.databases import TestDatabase
 
 pytestmark = pytest.mark.integration
 

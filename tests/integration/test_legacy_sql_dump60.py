@@ -25,7 +25,7 @@ from migrate.legacy.sql import read_inventory_sql
 from migrate.sample.sqlscript import run_script
 
 if TYPE_CHECKING:
-    from conftest import TestDatabase
+    from tests.support.databases import TestDatabase
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ from migrate.sample.sqlscript import run_script
 from migrate.sample.writer import BatchWriter
 
 if TYPE_CHECKING:
-    from conftest import TestDatabase
+    from tests.support.databases import TestDatabase
 
 pytestmark = pytest.mark.integration
 

@@ -22,7 +22,7 @@ from migrate.legacy.sql import read_inventory_sql
 from migrate.sample.writer import BatchWriter, create_schema
 
 if TYPE_CHECKING:
-    from conftest import TestDatabase
+    from tests.support.databases import TestDatabase
 
 pytestmark = pytest.mark.integration
 

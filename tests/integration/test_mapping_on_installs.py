@@ -31,7 +31,7 @@ from migrate.rulesfile import load_rules
 from migrate.sample import BuiltInstall, InstallSpec, build_install
 
 if TYPE_CHECKING:
-    from conftest import TestDatabase
+    from tests.support.databases import TestDatabase
 
 pytestmark = pytest.mark.integration
 

@@ -23,13 +23,12 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-from conftest import TestDatabase
 
-from migrate.cells import codec
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.config import AuthConfig, AuthMethod, CellsConfig, LegacyConfig
 from migrate.errors import CellsError, ConfigError, MigrateError
+from migrate.kinds.user import body as user_body
 from migrate.legacy.bootstrap import discover_install
 from migrate.legacy.sql import read_inventory_sql
 from migrate.load.passwords import PasswordHook, PasswordWriter, check_password_table
@@ -39,6 +38,7 @@ from migrate.mapping.desired import PasswordAction, PasswordPlan
 from migrate.rulesfile import load_rules
 from migrate.sample.ids import md5_hash, password_for, pbkdf2_hash
 from migrate.secret import Secret
+from tests.support.databases import TestDatabase
 
 pytestmark = pytest.mark.integration
 
@@ -97,8 +97,8 @@ def _etags(url: str) -> dict[str, str]:
 
 
 def _create(client: CellsClient, user: DesiredUser) -> str:
-    """What apply sends for a keep-hash create: the codec body, no password."""
-    return client.put_user(codec.user_body(user, uuid=user.uuid)).uuid
+    """What apply sends for a keep-hash create: the user handler's body, no password."""
+    return client.put_user(user_body(user, uuid=user.uuid)).uuid
 
 
 def test_sample_users_log_in_with_their_pydio8_password(

@@ -22,7 +22,7 @@ from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.config import AuthConfig, AuthMethod, CellsConfig
 from migrate.load.apply import Applier, Refs
 from migrate.load.checkpoint import CheckpointDB, PlannedItem, this_process
-from migrate.load.checkpoint_schema import ItemAction, PasswordState
+from migrate.load.checkpoint_schema import ItemAction, PasswordState, RunCommand
 from migrate.load.password_files import FileMode, RandomPasswordFile
 from migrate.load.password_steps import PasswordSteps
 from migrate.load.passwords import PasswordHook, PasswordWriter
@@ -64,10 +64,10 @@ def _now() -> datetime:
 
 
 def _recorded(state: CheckpointDB, users: list[DesiredUser]) -> tuple[int, list[int]]:
-    run = state.start_run(command="apply", holder=this_process())
+    run = state.start_run(command=RunCommand.APPLY, holder=this_process())
     planned = [
         PlannedItem(
-            stage="users", kind="user", key=u.login, action=ItemAction.CREATE, password=True
+            stage=Stage.USERS, kind=Kind.USER, key=u.login, action=ItemAction.CREATE, password=True
         )
         for u in users
     ]

@@ -23,12 +23,13 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-from emulator_hooks import TriggerEmulator, signal_at, start_cli
 
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cli import main
 from migrate.sample import BuiltInstall, InstallSpec, build_install
 from migrate.sample.ids import SHARED_PASSWORD, login_of, password_for
+from tests.support.cli import start_cli
+from tests.support.emulator_hooks import TriggerEmulator, signal_at
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from migrate.cells import codec
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.config import (
@@ -33,6 +32,7 @@ from migrate.config import (
     PasswordStrategy,
 )
 from migrate.errors import ConfigError, MigrateError
+from migrate.kinds.user import body as user_body
 from migrate.load.password_files import (
     PASSWORD_LENGTH,
     FileMode,
@@ -80,7 +80,7 @@ def _login(emu: EmulatorServer, login: str, password: str) -> int:
 
 def _create(client: CellsClient, hook: PasswordHook, user: DesiredUser) -> None:
     """What the applier does for a reset/random create: send ``new_password()``, then hook."""
-    body = replace(codec.user_body(user, uuid=""), password=Secret(hook.new_password()))
+    body = replace(user_body(user, uuid=""), password=Secret(hook.new_password()))
     hook(user, client.put_user(body).uuid)
 
 

@@ -2,7 +2,7 @@
 
 The desired state is written by hand (small, every kind, a sub-folder root); the objects a
 plan says to create are created in the test itself through a read-write client and the
-same codec (the apply stage does not exist yet). Every plan is computed with a read-only
+same bodies (the apply stage does not exist yet). Every plan is computed with a read-only
 client while the emulator refuses any write (``forbid_writes``), and the request log is
 checked to hold reads only.
 """
@@ -17,13 +17,19 @@ from pathlib import Path
 
 import pytest
 
-from migrate.cells import codec
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.http import is_write
 from migrate.cells.models import ACL, User, Workspace
 from migrate.config import AuthConfig, AuthMethod, CellsConfig
 from migrate.errors import DatasourceNotServed, StalePlanError
+from migrate.kinds.acl import body as acl_body
+from migrate.kinds.datasource import body as datasource_body
+from migrate.kinds.group import body as group_body
+from migrate.kinds.keys import AclId
+from migrate.kinds.role import body as role_body
+from migrate.kinds.user import body as user_body
+from migrate.kinds.workspace import body as workspace_body
 from migrate.mapping.desired import (
     DesiredAcl,
     DesiredDatasource,
@@ -215,22 +221,20 @@ def _push(client: CellsClient, desired: DesiredState, plan: Plan, stages: set[St
             continue
         obj = index.get(action)
         if isinstance(obj, DesiredDatasource):
-            client.put_datasource(codec.datasource_body(obj))
+            client.put_datasource(datasource_body(obj))
         elif isinstance(obj, DesiredGroup):
-            client.put_group(codec.group_body(obj))
+            client.put_group(group_body(obj))
         elif isinstance(obj, DesiredRole):
-            client.put_role(codec.role_body(obj))
+            client.put_role(role_body(obj))
         elif isinstance(obj, DesiredUser):
-            client.put_user(codec.user_body(obj, uuid=action.cells_id))
+            client.put_user(user_body(obj, uuid=action.cells_id))
         elif isinstance(obj, DesiredWorkspace):
-            client.put_workspace(codec.workspace_body(obj, folders))
+            client.put_workspace(workspace_body(obj, folders))
         elif action.kind is Kind.ACL:
-            role, ws, node_id, name = action.cells_id.split("|")
-            assert "?" not in role, action
-            assert not node_id.startswith("path:"), action
-            client.put_acl(
-                codec.acl_body(role_id=role, workspace_id=ws, node=node_id, action=name, value="1")
-            )
+            target = AclId.parse(action.cells_id)
+            assert target.role_known, action
+            assert not target.node_id.startswith("path:"), action
+            client.put_acl(acl_body(target, "1"))
         else:
             raise AssertionError(f"unexpected action {action}")
         written += 1

@@ -1,5 +1,5 @@
-"""Codec and differs agree on real mapping output: a Cells holding exactly what the codec
-sends (through the client models' JSON form) plans as all noops.
+"""Bodies and differs agree on real mapping output: a Cells holding exactly the bodies the
+kind handlers build (through the client models' JSON form) plans as all noops.
 
 The desired state is the real Pydio 8.2.5 lab sample (tests/data/pydio8-sqlite) mapped with
 the built-in rules: S3 keys, legacy hashes, template roots, sub-folder roots, teams, every
@@ -12,15 +12,21 @@ from pathlib import Path
 
 import pytest
 
-from migrate.cells import codec
 from migrate.cells.models import ACL, Group, Role, User, Workspace
 from migrate.cells.storage import DataSource
 from migrate.config import LegacyConfig
+from migrate.kinds.acl import body as acl_body
+from migrate.kinds.datasource import body as datasource_body
+from migrate.kinds.group import body as group_body
+from migrate.kinds.keys import AclId
+from migrate.kinds.resolve import Resolver
+from migrate.kinds.role import body as role_body
+from migrate.kinds.user import body as user_body
+from migrate.kinds.workspace import body as workspace_body
 from migrate.legacy.bootstrap import discover_install
 from migrate.legacy.sql import read_inventory_sql
 from migrate.mapping import DesiredState, NodeKind, PasswordStrategy, map_inventory
 from migrate.plan import ActionType, Kind, LiveState, diff_state
-from migrate.plan.resolve import Resolver
 from migrate.rulesfile import load_rules
 
 pytestmark = pytest.mark.integration
@@ -40,41 +46,40 @@ def desired() -> DesiredState:
 
 
 def _echo(desired: DesiredState) -> LiveState:
-    """What Cells would hold after storing every body the codec builds."""
+    """What Cells would hold after storing every body the kind handlers build."""
     nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]
     folders = {
         n.path: f"node-{i}" for i, n in enumerate(nodes) if n.kind is NodeKind.FOLDER and not n.uuid
     }
     groups = tuple(
         Group.from_json(
-            codec.group_body(g, uuid=g.uuid).to_json(server_appends_label=True), parent_paths=True
+            group_body(g, uuid=g.uuid).to_json(server_appends_label=True), parent_paths=True
         )
         for g in desired.groups
     )
-    users = tuple(User.from_json(codec.user_body(u, uuid=u.uuid).to_json()) for u in desired.users)
+    users = tuple(User.from_json(user_body(u, uuid=u.uuid).to_json()) for u in desired.users)
     resolver = Resolver.build(desired, users=users, groups=groups, folders=folders)
     acls = []
     for acl in desired.acls:
         role = resolver.role_id(acl.role)
         assert role is not None, acl
-        body = codec.acl_body(
+        target = AclId(
             role_id=role,
             workspace_id=acl.workspace_uuid,
-            node=resolver.node_id(acl.node),
+            node_id=resolver.node_id(acl.node),
             action=acl.action,
-            value=acl.value,
         )
+        body = acl_body(target, acl.value)
         acls.append(ACL.from_json(body.to_json()))
     return LiveState(
         datasources=tuple(
-            DataSource.from_json(codec.datasource_body(d).to_json()) for d in desired.datasources
+            DataSource.from_json(datasource_body(d).to_json()) for d in desired.datasources
         ),
         groups=groups,
-        roles=tuple(Role.from_json(codec.role_body(r).to_json()) for r in desired.roles),
+        roles=tuple(Role.from_json(role_body(r).to_json()) for r in desired.roles),
         users=users,
         workspaces=tuple(
-            Workspace.from_json(codec.workspace_body(w, folders).to_json())
-            for w in desired.workspaces
+            Workspace.from_json(workspace_body(w, folders).to_json()) for w in desired.workspaces
         ),
         acls=tuple(acls),
         folders=tuple(sorted(folders.items())),

@@ -18,11 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from apply_support import PASSWORD, make_folders, run_json, write_config
-from emulator_hooks import start_cli
 
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.sample import InstallSpec, build_install
+from tests.support.cli import PASSWORD, make_folders, run_json, start_cli, write_config
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_mapping_cases import inventory, role, user, ws
 
 from migrate.audit.legacy_access import LegacyOracle, mask_bits
 from migrate.audit.locations import Location, PathRules
@@ -23,6 +22,7 @@ from migrate.legacy.model import (
     MaskRule,
     ShareType,
 )
+from tests.unit.test_mapping_cases import inventory, role, user, ws
 
 A, B, C = "a" * 32, "b" * 32, "c" * 32
 WS = [ws(A, "/srv/a"), ws(B, "/srv/b"), ws(C, "/srv/c")]

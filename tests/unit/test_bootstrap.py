@@ -113,7 +113,7 @@ def test_mysql_through_core_and_password_never_shown() -> None:
 
 
 def test_postgres_and_socket_and_sqlite_paths() -> None:
-    postgres = {
+    postgres: dict[str, object] = {
         "group_switch_value": "postgre",
         "postgre_driver": "postgre",
         "postgre_host": "pg.internal",
@@ -138,7 +138,10 @@ def test_postgres_and_socket_and_sqlite_paths() -> None:
         "&unix_socket=/var/run/mysqld/mysqld.sock"
     )
 
-    sqlite = {"group_switch_value": "sqlite3", "sqlite3_database": "/var/lib/pydio/db/pydio.db"}
+    sqlite: dict[str, object] = {
+        "group_switch_value": "sqlite3",
+        "sqlite3_database": "/var/lib/pydio/db/pydio.db",
+    }
     found = install(
         {CTX: '<?php define("AJXP_DATA_PATH", "/var/lib/pydio");',
          "/srv/moved/plugins/boot.conf/bootstrap.json": bootstrap_json(sqlite)},
@@ -320,7 +323,7 @@ def test_errors_say_what_and_what_to_set(
     files: dict[str, str], overrides: dict[str, object], error: type[Exception], needles: list[str]
 ) -> None:
     with pytest.raises(error) as info:
-        install(files, **overrides)
+        install(files, **overrides)  # type: ignore[arg-type]  # each case names its keywords
     assert type(info.value) is error
     message = str(info.value)
     for needle in needles:

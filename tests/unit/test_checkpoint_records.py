@@ -10,6 +10,7 @@ from migrate.errors import CheckpointError
 from migrate.load.checkpoint_records import RunInfo, status_entry
 from migrate.load.checkpoint_schema import (
     Boundary,
+    RunCommand,
     RunStatus,
     cut_error,
     dump_json,
@@ -70,7 +71,9 @@ def test_invalid_url_is_a_checkpoint_error_without_the_password() -> None:
 
 
 def _held(holder: LockHolder) -> LockState:
-    return LockState(run_id=7, holder=holder, acquired_at=T0, heartbeat=T0, command="apply")
+    return LockState(
+        run_id=7, holder=holder, acquired_at=T0, heartbeat=T0, command=RunCommand.APPLY
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,7 +115,7 @@ def test_refusal_messages_say_who_and_what_to_do() -> None:
 def test_status_entry_totals_and_stages() -> None:
     run = RunInfo(
         id=3,
-        command="apply",
+        command=RunCommand.APPLY,
         fingerprint=None,
         status=RunStatus.PARTIAL,
         started_at=T0,

@@ -59,7 +59,7 @@ def _python_strings() -> list[tuple[str, str]]:
                 found.append((str(path.relative_to(ROOT)), node.value))
             elif isinstance(node, ast.JoinedStr):
                 text = "".join(
-                    v.value if isinstance(v, ast.Constant) else "{}" for v in node.values
+                    str(v.value) if isinstance(v, ast.Constant) else "{}" for v in node.values
                 )
                 found.append((str(path.relative_to(ROOT)), text))
     return found

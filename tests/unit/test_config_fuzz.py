@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from migrate.config import SCHEMA, Config, load_config
 from migrate.errors import ConfigError
+from tests.support.examples import examples
 
 KEYS = sorted({k for keys in SCHEMA.values() for k in keys} | {s.split(".")[-1] for s in SCHEMA})
 KEYS += ["from", "to", "strategy", "url"]
@@ -110,7 +111,7 @@ def _load(folder: Path, text: str, env: dict[str, str]) -> None:
     assert isinstance(result, Config) or str(result)  # a config, or a message
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=DOCUMENTS, env=ENVS)
 def test_any_document_is_a_config_or_a_config_error(
     tmp_path_factory: pytest.TempPathFactory, document: dict[Any, Any], env: dict[str, str]
@@ -122,7 +123,7 @@ def test_any_document_is_a_config_or_a_config_error(
     _load(tmp_path_factory.mktemp("fuzz"), text, env)
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=_mutated(), env=ENVS)
 def test_any_value_of_any_key_is_a_config_or_a_config_error(
     tmp_path_factory: pytest.TempPathFactory, document: dict[str, Any], env: dict[str, str]
@@ -131,7 +132,7 @@ def test_any_value_of_any_key_is_a_config_or_a_config_error(
     _load(tmp_path_factory.mktemp("fuzz"), text, {"SET": "v", **env})
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(text=st.text(max_size=80))
 def test_any_text_is_a_config_or_a_config_error(
     tmp_path_factory: pytest.TempPathFactory, text: str

@@ -19,7 +19,12 @@ from migrate.load.stages import (
     select,
     waves,
 )
-from migrate.load.verify import VerifyReport, only_roles_differ, verify_plan, verify_with_settle
+from migrate.load.verify import (
+    VerifyReport,
+    only_settling_fields_differ,
+    verify_plan,
+    verify_with_settle,
+)
 from migrate.mapping.desired import (
     DesiredAcl,
     DesiredGroup,
@@ -186,8 +191,8 @@ def test_verify_verdicts() -> None:
     )
     report = verify_plan(plan)
     assert report.checked == 4
-    assert report.missing == (("user", "u1"),)
-    assert report.different == (("role", "r", ("label",)),)
+    assert report.missing == ((Kind.USER, "u1"),)
+    assert report.different == ((Kind.ROLE, "r", ("label",)),)
     assert (report.ok, report.exit_code) == (False, 1)
     assert report.to_json()["different"] == [{"kind": "role", "key": "r", "fields": ["label"]}]
 
@@ -211,5 +216,9 @@ def test_verify_settles_once_when_only_roles_differ() -> None:
     report = verify_with_settle(lambda: next(plans), settle_s=10.0, sleep=slept.append)
     assert report.ok
     assert slept == [10.0]
-    assert only_roles_differ(VerifyReport(checked=1, different=(("user", "u", ("roles",)),)))
-    assert not only_roles_differ(VerifyReport(checked=1, different=(("user", "u", ("email",)),)))
+    roles_only = VerifyReport(checked=1, different=((Kind.USER, "u", ("roles",)),))
+    email = VerifyReport(checked=1, different=((Kind.USER, "u", ("email",)),))
+    role_label = VerifyReport(checked=1, different=((Kind.ROLE, "r", ("label",)),))
+    assert only_settling_fields_differ(roles_only)
+    assert not only_settling_fields_differ(email)
+    assert not only_settling_fields_differ(role_label)

@@ -53,6 +53,12 @@ RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
         ),
         (),
     ),
+    # The kind handlers sit under plan and load (which look them up), above cells.
+    (
+        "migrate.kinds",
+        ("migrate.plan", "migrate.load", "migrate.commands", "migrate.cli", "migrate.legacy.sql"),
+        (),
+    ),
     (
         "migrate.cells.emulator",
         ("migrate.cells.client", "migrate.cells.auth", "migrate.cells.models"),

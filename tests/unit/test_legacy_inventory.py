@@ -192,14 +192,20 @@ def test_duplicates_corrupt_values_and_shares() -> None:
 def test_share_paths_of_every_era() -> None:
     b = _builder()
     _user(b, "ann")
-    parent = {"uuid": "p", "slug": "p", "display": "P", "accessType": "fs", "path": "/srv/p/"}
+    parent: dict[str, object] = {
+        "uuid": "p",
+        "slug": "p",
+        "display": "P",
+        "accessType": "fs",
+        "path": "/srv/p/",
+    }
     b.add_workspace_row(WorkspaceRow(columns=parent))
     for uuid, path in (
         ("c6", "/srv/p/sub/dir"),
         ("c8", "AJXP_PARENT_OPTION:PATH:/x"),
         ("cx", "/elsewhere"),
     ):
-        columns = {
+        columns: dict[str, object] = {
             "uuid": uuid,
             "slug": uuid,
             "display": uuid,

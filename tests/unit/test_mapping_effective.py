@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_mapping_cases import RULES, inventory, role, user, ws
 
 from migrate.legacy.model import DENY, Inventory, LegacyGroup, LegacyUser
 from migrate.mapping import DesiredState, DesiredUser, DesiredWorkspace, RoleTarget, map_inventory
+from tests.support.examples import examples
+from tests.unit.test_mapping_cases import RULES, inventory, role, user, ws
 
 WS = [f"{i:x}" * 32 for i in range(1, 5)]
 GROUPS = ["/g1", "/g1/s", "/g2"]
@@ -117,7 +118,7 @@ def cells_access(state: DesiredState, u: DesiredUser, w: DesiredWorkspace) -> Ac
     return ("read" in actions, "write" in actions)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(installs())
 def test_every_user_keeps_exactly_the_access_pydio_gave(inv: Inventory) -> None:
     rules = RULES

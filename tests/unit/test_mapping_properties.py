@@ -13,7 +13,6 @@ import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_mapping_cases import RULES, inventory, role, user, ws
 
 from migrate.legacy.model import (
     HashFormat,
@@ -29,6 +28,8 @@ from migrate.legacy.model import (
 from migrate.mapping import DesiredState, PasswordStrategy, map_inventory
 from migrate.mapping.ids import is_valid_bucket, is_valid_slug
 from migrate.secret import Secret
+from tests.support.examples import examples
+from tests.unit.test_mapping_cases import RULES, inventory, role, user, ws
 
 SEGMENTS = ["exp", "laser", "lib", "data", "exp", "lib", "My Files", "x", "personal", "AJXP_USER"]
 WS_IDS = ["0", "1", "fs_template", "ajxp_home", *(f"{i:x}" * 32 for i in range(1, 7))]
@@ -46,7 +47,10 @@ paths = st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=4).map(
 def workspaces(draw: st.DrawFn) -> LegacyWorkspace:
     wid = draw(st.sampled_from(WS_IDS))
     driver = draw(st.sampled_from(["fs", "fs", "fs", "fs", "s3", "smb", "ajxp_home"]))
-    options = {"CONTAINER": draw(st.sampled_from(["bucket-a", "bucket-b"])), "REGION": "r1"}
+    options: dict[str, object] = {
+        "CONTAINER": draw(st.sampled_from(["bucket-a", "bucket-b"])),
+        "REGION": "r1",
+    }
     options["DEFAULT_RIGHTS"] = draw(st.sampled_from(["", "r", "rw"]))
     return ws(
         wid,
@@ -94,8 +98,9 @@ def roles(draw: st.DrawFn) -> LegacyRole:
     acls = draw(
         st.dictionaries(st.sampled_from([*WS_IDS, "deadbeef"]), st.sampled_from(RIGHTS), min_size=1)
     )
-    masks = ()
-    if acls and draw(st.booleans()):
+    masks: tuple[LegacyMask, ...] = ()
+    with_mask: bool = draw(st.booleans())
+    if acls and with_mask:
         rule = MaskRule(
             path=draw(st.sampled_from(["/a", "/a/b"])), permission=draw(st.integers(0, 15))
         )
@@ -109,7 +114,7 @@ def roles(draw: st.DrawFn) -> LegacyRole:
     )
 
 
-def _unique(values: list[object]) -> list[object]:
+def _unique(values: list[LegacyGroup]) -> list[LegacyGroup]:
     return list(dict.fromkeys(values))
 
 
@@ -131,7 +136,9 @@ def _map(inv: Inventory) -> DesiredState:
     return map_inventory(inv, RULES, password_strategy=PasswordStrategy.KEEP_HASH)
 
 
-PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @PROPERTY
@@ -164,7 +171,7 @@ def test_every_right_is_an_acl_or_a_finding(inv: Inventory) -> None:
 @given(inventories())
 def test_no_two_cells_objects_share_an_id(inv: Inventory) -> None:
     state = _map(inv)
-    keyed = {
+    keyed: dict[str, list[object]] = {
         "datasource name": [d.name for d in state.datasources],
         "workspace uuid": [w.uuid for w in state.workspaces],
         "workspace slug": [w.slug for w in state.workspaces],

@@ -9,13 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrate.legacy.phparray import ConfValue, PhpConfig, Unresolved, evaluate
+from tests.support.examples import examples
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE_CONF = DATA / "pydio8-sqlite" / "conf"
 SER = DATA / "ser"
 
 INSTALL = "/srv/pydio"
-BASE = {"AJXP_INSTALL_PATH": INSTALL, "AJXP_CONF_PATH": INSTALL + "/conf"}
+BASE: dict[str, ConfValue] = {"AJXP_INSTALL_PATH": INSTALL, "AJXP_CONF_PATH": INSTALL + "/conf"}
 
 
 def run(source: str, **constants: ConfValue) -> PhpConfig:
@@ -355,7 +356,7 @@ def test_garbage_never_raises(source: str) -> None:
     assert conf.constant("A") is None or isinstance(conf.constant("A"), Unresolved)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=200))
 def test_random_text_never_raises(source: str) -> None:
     assert isinstance(run(source), PhpConfig)
@@ -367,7 +368,7 @@ _PIECES = ['define("A", ', "$x", "[", "]", "(", ")", "{", "}", ";", ",", ".", "=
 _PHPISH = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_PHPISH)
 def test_token_soup_never_raises(source: str) -> None:
     assert isinstance(run(source), PhpConfig)

@@ -6,12 +6,8 @@ library's reader.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -19,26 +15,13 @@ from hypothesis import strategies as st
 
 from migrate.errors import LegacyFormatError
 from migrate.legacy.phpserial import PhpArray, PhpObject, PhpValue, loads, loads_entries
+from tests.builders import ser_install as ser
+from tests.support.examples import examples
+from tests.unit.test_phpserial import REAL_PAYLOADS as REAL  # real sample rows, spec examples
 
-BUILDER = Path(__file__).resolve().parents[1] / "builders" / "ser_install.py"
-
-
-def _load_builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ser_install", BUILDER)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("ser_install", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-ser = _load_builder()
-
-# real sample rows and the spec's examples (tests/unit is on sys.path in pytest's prepend mode)
-from test_phpserial import REAL_PAYLOADS as REAL  # noqa: E402
-
-FUZZ = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=examples(600), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def _decodes_or_format_error(data: bytes) -> None:
@@ -98,7 +81,7 @@ def test_mutated_real_payloads_only_raise_format_error(data: bytes) -> None:
 _INT_KEY = re.compile(rb"0|-?[1-9][0-9]*")
 _PHP_INT = st.integers(-(2**63), 2**63 - 1)
 _KEYS = st.one_of(_PHP_INT, st.binary(max_size=12).filter(lambda b: not _INT_KEY.fullmatch(b)))
-_NAMES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), max_size=8)
+_NAMES = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\0"), max_size=8)
 _CLASSES = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_\\]{0,15}\Z")
 
 Pair = tuple[Any, PhpValue]  # (what the serializer gets, what loads must return)
@@ -167,7 +150,7 @@ _VALUES = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(_VALUES)
 def test_round_trip(pair: Pair) -> None:
     dumped, expected = pair
@@ -175,7 +158,7 @@ def test_round_trip(pair: Pair) -> None:
     assert loads(data) == expected
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.floats(allow_nan=True, allow_infinity=True))
 def test_float_round_trip_keeps_sign_inf_nan(value: float) -> None:
     result = loads(ser.dumps(value))

@@ -71,7 +71,7 @@ def _one(actions: tuple[Action, ...], kind: Kind, key: str) -> Action:
 
 
 def _digest(value: str) -> str:
-    from migrate.cells.codec import secret_digest
+    from migrate.kinds.fields import secret_digest
 
     result = secret_digest(value)
     assert result is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from migrate.kinds.vocabulary import Kind, Stage
 from migrate.load.checkpoint import ItemRecord, ItemStatus
 from migrate.load.checkpoint_schema import ItemAction
 from migrate.load.rollback import batches
@@ -17,8 +18,8 @@ def _item(seq: int, run: int, stage: str, key: str, wave: int = 0) -> ItemRecord
         id=seq,
         run_id=run,
         position=seq,
-        stage=stage,
-        kind=stage.rstrip("s"),
+        stage=Stage(stage),
+        kind=Kind(stage.rstrip("s")),
         key=key,
         cells_id=None,
         action=ItemAction.CREATE,

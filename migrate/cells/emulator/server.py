@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from migrate.cells.emulator import auth, datasources, fresh, routes, schemas
@@ -297,7 +297,7 @@ class EmulatorServer(Emulator):
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> EmulatorServer:
+    def start(self) -> Self:
         """Start serving in a daemon thread (idempotent)."""
         if self._thread is None:
             self._thread = threading.Thread(
@@ -324,7 +324,7 @@ class EmulatorServer(Emulator):
         while self._thread is not None and self._thread.is_alive():
             self._thread.join(0.5)
 
-    def __enter__(self) -> EmulatorServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

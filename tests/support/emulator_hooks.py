@@ -12,13 +12,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from migrate.cells.emulator import EmulatorServer
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class TriggerEmulator(EmulatorServer):
@@ -43,20 +39,6 @@ class TriggerEmulator(EmulatorServer):
             action = self.action if self.count == 0 else None
         if action is not None:
             action()
-
-
-def start_cli(config: Path, *argv: str, password: str) -> subprocess.Popen[str]:
-    """``python -m migrate -q <argv> -c <config>`` in a child process (stdout, stderr piped)."""
-    env = {**os.environ, "PW": password, "PYTHONPATH": str(ROOT)}
-    env.pop("CELLS_MIGRATE_TEST_KILL_AFTER", None)
-    command, *rest = argv
-    return subprocess.Popen(
-        [sys.executable, "-m", "migrate", "-q", command, "-c", str(config), *rest],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def signal_at(

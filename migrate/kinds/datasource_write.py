@@ -16,12 +16,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from migrate.cells.client import CellsClient
 from migrate.cells.storage import DataSource
-from migrate.errors import CellsError
-from migrate.load.readiness import DatasourceUnusable, DatasourceWaiter
-from migrate.plan.actions import ActionType
+from migrate.errors import CellsError, DatasourceUnusable
+from migrate.kinds.vocabulary import ActionType
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,11 @@ def write_datasource(
     client: CellsClient,
     body: DataSource,
     *,
-    waiter: DatasourceWaiter | None,
+    wait_served: Callable[[str], None] | None,
     action: ActionType,
 ) -> DataSource:
-    """POST ``body``, confirm it is listed, and (with ``waiter``) that Cells serves it.
+    """POST ``body``, confirm it is listed, and (with ``wait_served``, the apply's
+    ``DatasourceWaiter.wait_served``) that Cells serves it.
 
     Raises ``CellsError`` naming the datasource: refused, not kept in the list, or never
     served (``DatasourceUnusable``; a datasource created here is deleted again first).
@@ -53,10 +54,10 @@ def write_datasource(
                 "`GET /a/config/datasource`, then resume",
                 subject=f"datasource:{name}",
             )
-    if waiter is None:
+    if wait_served is None:
         return written
     try:
-        waiter.wait_served(name)
+        wait_served(name)
     except DatasourceUnusable as exc:
         if action is ActionType.CREATE:
             raise DatasourceUnusable(_removed(client, name, exc), subject=exc.subject) from exc

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from conftest import TestDatabase
 
 from migrate.load.checkpoint_schema import metadata
+from tests.support.databases import TestDatabase
 
 
 class Clock:

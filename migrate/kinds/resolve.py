@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from migrate.cells.codec import node_id
 from migrate.cells.models import Group, User
+from migrate.kinds.fields import node_id
 from migrate.mapping.desired import DesiredState, NodeRef, RoleRef, RoleTarget
 
 ROOT_GROUP = "ROOT_GROUP"

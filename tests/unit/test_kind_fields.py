@@ -1,5 +1,6 @@
-"""cells.codec: request bodies from desired objects, and managed fields that compare equal
-after a round trip through Cells' JSON form (what the server echoes back)."""
+"""Kind handlers: request bodies from desired objects, and ONE definition of the managed
+fields per kind, equal after a round trip through Cells' JSON form (what the server echoes
+back)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from migrate.cells import codec
 from migrate.cells.models import Group, Role, User, Workspace
 from migrate.cells.storage import DataSource
+from migrate.kinds import datasource, group, role, user, workspace
+from migrate.kinds.fields import Fields, attribute_values
 from migrate.mapping.desired import (
     DesiredDatasource,
     DesiredGroup,
@@ -40,11 +42,24 @@ S3 = DesiredDatasource(
 )
 
 
+def _ds(ds: DesiredDatasource) -> Fields:
+    return datasource.HANDLER.fields(datasource.body(ds))
+
+
+def _live_ds(live: DataSource, like: DesiredDatasource) -> Fields:
+    wanted = _ds(like)
+    return datasource.HANDLER.comparable(wanted, datasource.HANDLER.fields(live))
+
+
+def _ws(ws: DesiredWorkspace, resolved: dict[str, str] | None = None) -> Fields:
+    return workspace.HANDLER.fields(workspace.body(ws, resolved))
+
+
 def test_datasource_body_carries_the_secret_only_in_the_request() -> None:
-    body = codec.datasource_body(S3)
+    body = datasource.body(S3)
     assert body.to_json()["ApiSecret"] == "topsecret"
     assert "topsecret" not in repr(body)
-    fields = dict(codec.datasource_fields(S3))
+    fields = dict(datasource.HANDLER.fields(datasource.body(S3)))
     assert fields["api_secret"] is not None
     assert "topsecret" not in json.dumps(fields)
     assert fields["api_secret"].startswith("sha256:")
@@ -62,7 +77,7 @@ def test_live_local_datasource_ignores_what_cells_computes() -> None:
             "ObjectsServiceName": "local1",
         }
     )
-    assert codec.live_datasource_fields(live, LOCAL) == codec.datasource_fields(LOCAL)
+    assert _live_ds(live, LOCAL) == _ds(LOCAL)
 
 
 def test_live_s3_secret_is_not_comparable_but_the_key_is() -> None:
@@ -76,14 +91,14 @@ def test_live_s3_secret_is_not_comparable_but_the_key_is() -> None:
             "ApiSecret": "vault-uuid",
         }
     )
-    wanted = dict(codec.datasource_fields(S3))
-    got = dict(codec.live_datasource_fields(live, S3))
+    wanted = dict(datasource.HANDLER.fields(datasource.body(S3)))
+    got = dict(_live_ds(live, S3))
     assert got["api_secret"] == wanted["api_secret"]  # unreadable: never a change
     assert got["api_key"] != wanted["api_key"]
 
 
 def test_user_body_has_no_password_and_the_given_uuid() -> None:
-    user = DesiredUser(
+    ada = DesiredUser(
         uuid="u-1",
         login="ada",
         group_path="/lab",
@@ -92,7 +107,7 @@ def test_user_body_has_no_password_and_the_given_uuid() -> None:
         roles=("r1", "r2"),
         password=PasswordPlan(action=PasswordAction.KEEP_HASH, legacy_hash=Secret("sha256:x")),
     )
-    body = codec.user_body(user, uuid="live-uuid").to_json()
+    body = user.body(ada, uuid="live-uuid").to_json()
     assert body["Uuid"] == "live-uuid"
     assert "Password" not in body
     assert body["Roles"] == [{"Uuid": "r1"}, {"Uuid": "r2"}]
@@ -105,7 +120,7 @@ def test_user_body_has_no_password_and_the_given_uuid() -> None:
     ids=["v3-trailing-slash", "plain", "relative", "other"],
 )
 def test_user_group_paths_compare_in_one_form(live_path: str, equal: bool) -> None:
-    user = DesiredUser(
+    ada = DesiredUser(
         uuid="u", login="ada", group_path="/lab", profile="standard", display_name="Ada"
     )
     live = User(
@@ -116,14 +131,14 @@ def test_user_group_paths_compare_in_one_form(live_path: str, equal: bool) -> No
         roles=(),
     )
     same = (
-        dict(codec.user_fields(user))["group_path"]
-        == dict(codec.live_user_fields(live))["group_path"]
+        dict(user.HANDLER.fields(user.body(ada, uuid="u")))["group_path"]
+        == dict(user.HANDLER.fields(live))["group_path"]
     )
     assert same is equal
 
 
 def test_workspace_attributes_empty_values_are_absent() -> None:
-    assert codec.attribute_values((("DEFAULT_RIGHTS", ""), ("ALLOW_SYNC", True))) == (
+    assert attribute_values((("DEFAULT_RIGHTS", ""), ("ALLOW_SYNC", True))) == (
         '{"ALLOW_SYNC":true}'
     )
 
@@ -144,10 +159,10 @@ def test_workspace_unresolved_root_equals_live_root_with_that_path() -> None:
             "RootNodes": {"n-1": {"Uuid": "n-1", "Path": "lab/projects"}},
         }
     )
-    assert codec.workspace_fields(ws) == codec.live_workspace_fields(live, ["lab/projects"])
+    assert _ws(ws) == workspace.HANDLER.fields(live, ["lab/projects"])
     resolved = {"lab/projects": "n-1"}
-    assert codec.workspace_fields(ws, resolved) == codec.live_workspace_fields(live)
-    assert codec.workspace_body(ws, resolved).to_json()["RootNodes"] == {
+    assert _ws(ws, resolved) == workspace.HANDLER.fields(live)
+    assert workspace.body(ws, resolved).to_json()["RootNodes"] == {
         "n-1": {"Uuid": "n-1", "Path": "lab/projects"}
     }
 
@@ -164,13 +179,13 @@ _text = st.text(alphabet="abcdefghij-", min_size=1, max_size=8)
 def test_role_round_trip_is_equal(
     label: str, applies: list[str], team: bool, override: bool
 ) -> None:
-    role = DesiredRole(
+    desired = DesiredRole(
         uuid="r", label=label, auto_applies=tuple(applies), is_team=team, force_override=override
     )
-    echoed = codec.role_body(role).to_json()
+    echoed = role.body(desired).to_json()
     if applies:
         echoed["AutoApplies"] = list(reversed(applies))  # order means nothing
-    assert codec.live_role_fields(Role.from_json(echoed)) == codec.role_fields(role)
+    assert role.HANDLER.fields(Role.from_json(echoed)) == role.HANDLER.fields(role.body(desired))
 
 
 @given(
@@ -184,7 +199,7 @@ def test_role_round_trip_is_equal(
 def test_user_round_trip_is_equal(
     login: str, group: str, profile: str, name: str, email: str | None, roles: list[str]
 ) -> None:
-    user = DesiredUser(
+    desired = DesiredUser(
         uuid="u",
         login=login,
         group_path=group,
@@ -193,14 +208,14 @@ def test_user_round_trip_is_equal(
         email=email,
         roles=tuple(roles),
     )
-    echoed = User.from_json(codec.user_body(user, uuid="u").to_json())
-    assert codec.live_user_fields(echoed) == codec.user_fields(user)
+    echoed = User.from_json(user.body(desired, uuid="u").to_json())
+    assert user.HANDLER.fields(echoed) == user.HANDLER.fields(user.body(desired, uuid="u"))
 
 
 @given(display=_text)
 def test_group_round_trip_is_equal(display: str) -> None:
-    group = DesiredGroup(uuid="g", path="/a/b", parent_path="/a", label="b", display_name=display)
-    echoed = codec.group_body(group).to_json(server_appends_label=True)
+    desired = DesiredGroup(uuid="g", path="/a/b", parent_path="/a", label="b", display_name=display)
+    echoed = group.body(desired).to_json(server_appends_label=True)
     live = Group.from_json(echoed, parent_paths=True)
     assert live.path == "/a/b"
-    assert codec.live_group_fields(live) == codec.group_fields(group)
+    assert group.HANDLER.fields(live) == group.HANDLER.fields(group.body(desired))

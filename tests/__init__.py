@@ -1,0 +1,1 @@
+"""cells-migrate tests (a package: helpers are imported as ``tests.support.*``)."""

@@ -1,0 +1,1 @@
+"""What the tests share: databases, the CLI runner, clocks, emulator triggers, the crash helper."""
