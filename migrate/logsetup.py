@@ -51,7 +51,9 @@ def setup_logging(
     root.addHandler(handler)
     root.setLevel(level)
     if verbosity < 2:
-        # urllib3 logs every connection and request line at DEBUG (the filter masks what
-        # could be a secret, but it is noise): quiet unless -vv is asked for.
-        logging.getLogger("urllib3").setLevel(max(level, logging.INFO))
+        # urllib3 logs every connection and request line at DEBUG, requests-oauthlib and
+        # oauthlib whole token requests and answers (the filter masks what could be a
+        # secret, but it is noise): quiet unless -vv is asked for.
+        for noisy in ("urllib3", "requests_oauthlib", "oauthlib"):
+            logging.getLogger(noisy).setLevel(max(level, logging.INFO))
     return handler

@@ -13,7 +13,7 @@ from tests.support.examples import load_profile
 
 load_profile()
 
-_LOGGERS = ("", "urllib3")
+_LOGGERS = ("", "urllib3", "requests_oauthlib", "oauthlib")
 
 
 @pytest.fixture(autouse=True)

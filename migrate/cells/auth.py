@@ -4,49 +4,46 @@ The flow (httpx's ``Auth.auth_flow``): :meth:`Authenticator.auth_flow` is a gene
 yields the request with the current bearer and receives Cells' answer; on a 401 it
 refreshes once and yields the request again. ``http.Transport`` drives it and never knows
 which scheme is in use. The bearer is an ``Authorization`` header the ``Wire`` adds to that
-one request: no OAuth library is involved, so nothing process-wide is changed for a Cells
-on plain HTTP (no ``OAUTHLIB_INSECURE_TRANSPORT``).
+one request.
+
+The token lives in the client's ``CellsSession`` (auth_session.py, a
+``requests_oauthlib.OAuth2Session``) for every method: :meth:`Authenticator._install` puts
+it there and :attr:`Authenticator.access_token` reads it back.
 
 * ``pat``      - a Personal Access Token as a static bearer (cells-api.md §3.2), given
   inline or in ``token_file`` (re-read when the file changes: a PAT renewed mid-run is
   picked up, tokenfile.py).
 * ``password`` - Cells v2+ frontend session or the Cells v1 Dex grant: password_auth.py.
-* ``oauth2``   - the token ``cells-migrate login`` stored (login.py), refreshed at
-  ``/oidc/oauth2/token``. Hydra rotates refresh tokens (a used one is refused), so every new
-  token is persisted at once to ``token_file`` (tokenfile.py: 0600, atomic).
+* ``oauth2``   - the token ``cells-migrate login`` stored, refreshed with
+  ``OAuth2Session.refresh_token`` and persisted at once: auth_oauth2.py.
 
 Every login and refresh goes through the ``Wire`` (no redirect followed, deadline, size
 cap) inside the caller's retry attempt, so a 503 or a dropped connection at login is retried
 like any call and never reported as a wrong password. For all: refresh ahead of expiry (a
 skew, on the injected clock) and once on a 401; one refresh at a time across threads (an
 ``RLock``); a thread that waited for the lock sees the new token and does not refresh again.
-The authenticator is shared by the client's threads, so the new token reaches every one.
+The session is shared by the client's threads, so the new token reaches every one.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Generator, Mapping
-from pathlib import Path
+from collections.abc import Callable, Generator
 from typing import Any
 
-import requests
-
+from migrate.cells.auth_session import CellsSession
 from migrate.cells.statuses import (
     Reply,
-    decode_json,
     looks_like_another_server,
     not_cells,
     status_error,
-    title,
 )
-from migrate.cells.tokenfile import PatFile, read_token_file, write_token_file
+from migrate.cells.tokenfile import PatFile
 from migrate.cells.wire import Request, Wire
 from migrate.config import AuthConfig, AuthMethod, CellsConfig
-from migrate.errors import CellsCredentialsRefused, ConfigError
+from migrate.errors import ConfigError
 from migrate.redact import DEFAULT_REDACTOR, Redactor
 
 log = logging.getLogger(__name__)
@@ -89,12 +86,12 @@ class Authenticator:
         redactor: Redactor = DEFAULT_REDACTOR,
     ) -> None:
         self.wire = wire
+        self.session: CellsSession = wire.session
         self.skew_s = skew_s
         self.clock = clock
         self.redactor = redactor
         self.lock = threading.RLock()
         self._refresh_at: float | None = None
-        self._bearer: str | None = None
 
     # --- public ---
     def auth_flow(self, request: Request) -> Generator[Request, Reply, None]:
@@ -113,7 +110,7 @@ class Authenticator:
         if self._still_fresh():
             return
         with self.lock:
-            if not self._bearer:
+            if not self.access_token:
                 self._install(self._obtain())
             if not self._still_fresh():  # due now (or a stored token already expired)
                 self._install(self._renew())
@@ -143,12 +140,13 @@ class Authenticator:
 
     @property
     def access_token(self) -> str | None:
-        """The bearer currently installed."""
-        return self._bearer
+        """The bearer currently installed (the session's token)."""
+        value = self.session.access_token
+        return value if isinstance(value, str) and value else None
 
     # --- internals ---
     def _still_fresh(self) -> bool:
-        if not self._bearer:
+        if not self.access_token:
             return False
         if self._refresh_at is None:
             return True
@@ -156,10 +154,10 @@ class Authenticator:
 
     def _install(self, token: Token) -> None:
         """Record when ``token`` must be refreshed, teach the redactor its values and make
-        it the bearer. Freshness is decided here, on the injected clock."""
+        it the session's token. Freshness is decided here, on the injected clock."""
         now = self.clock()
-        expires_at = _number(token.get("expires_at"))
-        lifetime = _number(token.get("expires_in"))
+        expires_at = as_number(token.get("expires_at"))
+        lifetime = as_number(token.get("expires_in"))
         if expires_at is None and lifetime is not None:
             expires_at = now + lifetime
             token["expires_at"] = expires_at
@@ -172,7 +170,7 @@ class Authenticator:
             self._refresh_at = expires_at - min(self.skew_s, left / 2)
         self.redactor.add(token.get("access_token"), token.get("refresh_token"))
         self.redactor.add(token.get("id_token"))
-        self._bearer = str(token["access_token"])
+        self.session.install({**token, "access_token": str(token["access_token"])})
 
     def _obtain(self) -> Token:
         raise NotImplementedError
@@ -181,7 +179,8 @@ class Authenticator:
         return self._obtain()
 
 
-def _number(value: object) -> float | None:
+def as_number(value: object) -> float | None:
+    """``value`` as a float (a token's ``expires_in``/``expires_at``), None when it is not one."""
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -206,7 +205,7 @@ class PatAuth(Authenticator):
 
     def ensure_fresh(self) -> None:
         """Install the PAT, and the file's new one when the file changed."""
-        if self._bearer and not self.source.changed():
+        if self.access_token and not self.source.changed():
             return
         with self.lock:
             self._install(self._obtain())
@@ -226,101 +225,17 @@ class PatAuth(Authenticator):
         return {"access_token": value, "token_type": "Bearer"}
 
 
-class OAuth2Auth(Authenticator):
-    """The stored authorization-code token, refreshed (and persisted at once)."""
-
-    method = "oauth2"
-
-    def __init__(self, wire: Wire, token_file: Path, client_id: str, **kw: Any) -> None:
-        super().__init__(wire, **kw)
-        self.token_file = token_file
-        self.client_id = client_id
-        self._refresh: str | None = None
-
-    def refusal_hint(self) -> str:
-        """The stored token cannot be used any more."""
-        return (
-            "Cells refused the OAuth2 token even after a refresh: run `cells-migrate login` "
-            "again (an apply stopped by this continues with `cells-migrate resume`)"
-        )
-
-    def _install(self, token: Token) -> None:
-        refresh = token.get("refresh_token")
-        self._refresh = refresh if isinstance(refresh, str) else self._refresh
-        super()._install(token)
-
-    def _obtain(self) -> Token:
-        token = read_token_file(self.token_file)
-        if token is None:
-            raise ConfigError(
-                f"no stored OAuth2 token in {self.token_file}: run `cells-migrate login` first"
-            )
-        return token
-
-    def _renew(self) -> Token:
-        if self._refresh is None:
-            raise CellsCredentialsRefused(
-                f"the token in {self.token_file} cannot be refreshed (no refresh token): "
-                "run `cells-migrate login` again",
-                method="POST",
-                path=TOKEN_PATH,
-                status=401,
-            )
-        form = {
-            "grant_type": "refresh_token",
-            "client_id": self.client_id,
-            "scope": " ".join(OAUTH2_SCOPE),
-            "refresh_token": self._refresh,
-        }
-        reply = self.wire.send("POST", TOKEN_PATH, form=form)
-        token = token_answer(reply, self.wire, what="refresh token")
-        # Hydra rotates refresh tokens: the old one is dead from now on, so write at once.
-        write_token_file(self.token_file, token)
-        return token
-
-
-def token_answer(reply: Reply, wire: Wire, *, what: str) -> Token:
-    """The token of a Hydra token answer (code exchange or refresh); a refusal names why."""
-    if reply.status in (400, 401):
-        error = hydra_error(reply) or title(reply.text) or f"HTTP {reply.status}"
-        hint = (
-            "check cells.auth.client_id (Cells does not know this OAuth2 client)"
-            if "client" in error.lower()
-            else "it was used already (they rotate: another copy of the token file was used, "
-            "or an answer was lost) or it expired; run `cells-migrate login` again"
-        )
-        raise CellsCredentialsRefused(
-            f"Cells refused the {what} ({error}): {hint}",
-            method=reply.method,
-            path=reply.path,
-            status=reply.status,
-        )
-    judge(reply, wire)
-    data = decode_json(reply, wire.redactor)
-    if not isinstance(data, Mapping) or not isinstance(data.get("access_token"), str):
-        raise CellsCredentialsRefused(
-            f"Cells answered the {what} exchange without an access token",
-            method=reply.method,
-            path=reply.path,
-            status=reply.status,
-        )
-    return dict(data)
-
-
-def hydra_error(reply: Reply) -> str:
-    """The ``error`` code of a Hydra error body (``invalid_grant``…), '' when none."""
-    try:
-        data = json.loads(reply.text)
-    except ValueError:
-        return ""
-    error = data.get("error") if isinstance(data, dict) else None
-    return error if isinstance(error, str) else ""
-
-
-def build_session(config: CellsConfig) -> requests.Session:
-    """Create the one session of a client (cookies: the v2+ refresh lives in one; pooled
-    connections, configured by the ``Wire``)."""
-    return requests.Session()
+def build_session(config: CellsConfig, *, pkce: bool = False) -> CellsSession:
+    """Create the one session of a client (or of a login, with ``pkce``): the token store,
+    cookies (the v2+ refresh lives in one) and pooled connections, configured by the
+    ``Wire``."""
+    return CellsSession(
+        config.auth.client_id,
+        base_url=config.url,
+        max_bytes=int(config.max_response_mb * 1024 * 1024),
+        scope=list(OAUTH2_SCOPE),
+        pkce=pkce,
+    )
 
 
 def build_authenticator(
@@ -332,7 +247,9 @@ def build_authenticator(
     skew_s: float = DEFAULT_SKEW_S,
 ) -> Authenticator:
     """Pick the strategy named by ``config.auth.method``; raises ConfigError if incomplete."""
-    # The password strategies live in password_auth.py, which builds on this module.
+    # The password and OAuth2 strategies live in password_auth.py and auth_oauth2.py, which
+    # build on this module.
+    from migrate.cells.auth_oauth2 import OAuth2Auth
     from migrate.cells.password_auth import DexPasswordAuth, SessionPasswordAuth
 
     auth: AuthConfig = config.auth

@@ -1,6 +1,7 @@
 """``CellsClient``: typed access to the Cells REST API a migration needs (cells-api.md §1.1).
 
-Composition: one ``requests.Session`` (cookies, pooled connections), one ``Wire`` (wire.py:
+Composition: one ``CellsSession`` (auth_session.py: a ``requests_oauthlib.OAuth2Session``
+holding the token, cookies, pooled connections), one ``Wire`` (wire.py:
 no redirects, deadline, size cap), one ``Authenticator`` (auth.py, password_auth.py: the
 auth flow), one ``Transport`` (http.py: read-only guard, retries, status → exception),
 typed endpoints here and in idm.py. A client
@@ -27,9 +28,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
 from migrate.cells.auth import DEFAULT_SKEW_S, Authenticator, build_authenticator, build_session
+from migrate.cells.auth_session import CellsSession
 from migrate.cells.errorbody import StatAnswer, stat_answer
 from migrate.cells.http import RetryPolicy, Transport
 from migrate.cells.idm import IdmEndpoints
@@ -86,7 +86,7 @@ class CellsClient(IdmEndpoints):
     ) -> None:
         self.config = config
         self.read_only = read_only
-        self.session: requests.Session = build_session(config)
+        self.session: CellsSession = build_session(config)
         self.wire = Wire(config, self.session, redactor=redactor, monotonic=monotonic)
         self.auth: Authenticator = build_authenticator(
             config, self.wire, clock=clock, redactor=redactor, skew_s=skew_s

@@ -11,23 +11,25 @@
   ``{"RedirectTo": "<redirect_uri>?code=…&state=…"}`` → the code exchanged at
   ``/oidc/oauth2/token``.
 
-Every step goes through the ``Wire`` (no redirect followed, deadline, size cap) with the
-one retry policy. The token is written 0600 to ``cells.auth.token_file``; ``logout``
-revokes it at Hydra's revocation endpoint, then removes the file.
+requests-oauthlib builds the authorization URL with PKCE S256 (``OAuth2Session(pkce="S256")``:
+the session keeps the code verifier) and exchanges the code (``fetch_token``); oauthlib
+parses the answer. Every step goes through the ``Wire`` (no redirect followed, deadline,
+size cap: ``Wire.oauth`` for the exchange) with the one retry policy. The token is written
+0600 to ``cells.auth.token_file``; ``logout`` revokes it at Hydra's revocation endpoint,
+then removes the file.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
+
+from requests_oauthlib import OAuth2Session
 
 from migrate.cells.auth import (
     AUTH_PATH,
@@ -38,14 +40,15 @@ from migrate.cells.auth import (
     Token,
     build_session,
     judge,
-    token_answer,
 )
+from migrate.cells.auth_oauth2 import check_token_answers, token_request
+from migrate.cells.auth_session import insecure_transport_allowed
 from migrate.cells.callback import CallbackCatcher
 from migrate.cells.http import RetryPolicy
 from migrate.cells.password_auth import login_refusal
 from migrate.cells.statuses import Reply, decode_json
 from migrate.cells.tokenfile import read_token_file, write_token_file
-from migrate.cells.wire import Wire
+from migrate.cells.wire import Timeouts, Wire
 from migrate.config import AuthMethod, CellsConfig
 from migrate.errors import CellsCredentialsRefused, CellsHTTPError, ConfigError
 from migrate.redact import DEFAULT_REDACTOR, Redactor
@@ -59,32 +62,26 @@ LOGIN_WAIT_S = 300.0
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Authorization:
-    """One authorization request: its URL, and what must come back with the code."""
+    """One authorization request: its URL, and what must come back with the code (the code
+    verifier stays in the session that built the URL)."""
 
     url: str
     state: str
-    verifier: str
     redirect_uri: str
 
 
-def authorization(base_url: str, client_id: str, redirect_uri: str) -> Authorization:
-    """A fresh authorization request with PKCE S256 (Hydra wants a state of at least 8
-    characters, cells-v3-behaviour.md §2)."""
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-    state = secrets.token_urlsafe(24)
-    query = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "scope": " ".join(OAUTH2_SCOPE),
-        "state": state,
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-    }
-    url = f"{base_url.rstrip('/')}{AUTH_PATH}?{urlencode(query)}"
-    return Authorization(url=url, state=state, verifier=verifier, redirect_uri=redirect_uri)
+def authorization(
+    base_url: str, client_id: str, redirect_uri: str, session: OAuth2Session | None = None
+) -> Authorization:
+    """A fresh authorization request with PKCE S256, built by requests-oauthlib: the URL and
+    its state (Hydra wants at least 8 characters, cells-v3-behaviour.md §2: the library's
+    has 30). ``session`` (built with ``pkce="S256"``) keeps the code verifier for its
+    ``fetch_token``; without one, a new session serves for the URL alone."""
+    session = session or OAuth2Session(client_id, scope=list(OAUTH2_SCOPE), pkce="S256")
+    session.redirect_uri = redirect_uri
+    with insecure_transport_allowed(base_url):
+        url, state = session.authorization_url(base_url.rstrip("/") + AUTH_PATH)
+    return Authorization(url=str(url), state=str(state), redirect_uri=redirect_uri)
 
 
 class LoginFlow:
@@ -111,7 +108,9 @@ class LoginFlow:
         self.token_file: Path = config.auth.token_file.expanduser()
         self.monotonic = monotonic
         self.redactor = redactor
-        self.wire = Wire(config, build_session(config), redactor=redactor, monotonic=monotonic)
+        self.session = build_session(config, pkce=True)
+        self.wire = Wire(config, self.session, redactor=redactor, monotonic=monotonic)
+        check_token_answers(self.session, self.wire)
         self.retry = RetryPolicy(attempts=retry_attempts, sleep=sleep)
 
     def close(self) -> None:
@@ -122,7 +121,7 @@ class LoginFlow:
     def headless(self, username: str, password: str) -> Token:
         """The recorded flow without a browser; stores and returns the token."""
         self.redactor.pin(password)
-        auth = authorization(self.base_url, self.client_id, _loopback(DEFAULT_CALLBACK_PORT))
+        auth = self._authorization(_loopback(DEFAULT_CALLBACK_PORT))
         challenge = self._challenge(auth)
         info = {"login": username, "password": password, "challenge": challenge}
         body = {"AuthInfo": {**info, "type": "credentials"}}
@@ -178,7 +177,7 @@ class LoginFlow:
         redirect = _loopback(port) if catcher is not None else self.base_url + OOB_PATH
         if port and catcher is None:
             notify(f"port {port} is taken: the login page will show a code to paste here")
-        auth = authorization(self.base_url, self.client_id, redirect)
+        auth = self._authorization(redirect)
         notify(f"Open this address in a browser and log in as a Cells admin:\n\n  {auth.url}\n")
         opened = open_browser(auth.url)
         if catcher is None:
@@ -212,18 +211,23 @@ class LoginFlow:
 
     # ------------------------------------------------------------------ common
     def exchange(self, auth: Authorization, code: str) -> Token:
-        """Trade ``code`` for a token and store it (0600). Raises CellsCredentialsRefused
-        when Cells refuses the code (used, expired, another login's)."""
-        form = {
-            "grant_type": "authorization_code",
-            "client_id": self.client_id,
-            "code_verifier": auth.verifier,
-            "code": code,
-            "redirect_uri": auth.redirect_uri,
-        }
+        """Trade ``code`` for a token (``fetch_token``, with the session's code verifier) and
+        store it (0600). Raises CellsCredentialsRefused when Cells refuses the code (used,
+        expired, another login's)."""
         self.redactor.add(code)
-        reply = self._send("POST", TOKEN_PATH, form=form)
-        token = token_answer(reply, self.wire, what="authorization code")
+        url = self.base_url + TOKEN_PATH
+        self.session.redirect_uri = auth.redirect_uri
+
+        def code_grant(timeouts: Timeouts) -> Mapping[str, Any]:
+            # A public client: client_id in the form, no Basic header (auth-oauth2-hydra.yaml).
+            token: Mapping[str, Any] = self.session.fetch_token(
+                url, code=code, include_client_id=True, timeout=timeouts
+            )
+            return token
+
+        token = self.retry.run(
+            f"POST {TOKEN_PATH}", lambda: token_request(self.wire, "authorization code", code_grant)
+        )
         write_token_file(self.token_file, token)
         return token
 
@@ -241,6 +245,9 @@ class LoginFlow:
                 judge(self._send("POST", REVOKE_PATH, form=form), self.wire)
         self.token_file.unlink(missing_ok=True)
         return True
+
+    def _authorization(self, redirect_uri: str) -> Authorization:
+        return authorization(self.base_url, self.client_id, redirect_uri, session=self.session)
 
     def _send(self, method: str, path: str, **kw: Any) -> Reply:
         return self.retry.run(f"{method} {path}", lambda: self.wire.send(method, path, **kw))

@@ -1,5 +1,7 @@
 """One HTTP exchange with Cells, bounded and never redirected: the layer every call, login
-and refresh goes through (retries are the caller's: ``http.Transport``).
+and refresh goes through (retries are the caller's: ``http.Transport``). It sends through the
+client's ``CellsSession`` (auth_session.py, a ``requests_oauthlib.OAuth2Session``): API calls
+with :meth:`Wire.send`, requests-oauthlib's token requests with :meth:`Wire.oauth`.
 
 Guarantees (issue 13):
 
@@ -9,7 +11,8 @@ Guarantees (issue 13):
 * a **whole-call deadline**: connect, status line, headers and body within the call's
   timeout (``cells.timeout_s``), however slowly the server drips (deadline.py);
 * a **size cap** on every answer (``cells.max_response_mb``): a declared length over it is
-  refused before reading, an undeclared one when the cap is passed;
+  refused before reading, an undeclared one when the cap is passed (redirects and the cap
+  are the session's, so requests-oauthlib's own requests get them too);
 * ``requests``/``urllib3``/``ssl`` exceptions become ``Cells*`` errors here and nowhere else,
   naming what happened: refused or dropped connection, timeout, untrusted certificate, or a
   plain-HTTP server behind an ``https://`` URL;
@@ -25,12 +28,13 @@ import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 
+from migrate.cells.auth_session import CellsSession, insecure_transport_allowed
 from migrate.cells.deadline import Deadline, DeadlineAdapter, DeadlineExceeded, deadline
 from migrate.cells.statuses import Reply
 from migrate.config import CellsConfig
@@ -40,11 +44,12 @@ from migrate.redact import DEFAULT_REDACTOR, Redactor
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10.0
-CHUNK_BYTES = 65536
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # OpenSSL's words for "the other side did not answer with TLS at all".
 _NOT_TLS = ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "RECORD_LAYER_FAILURE", "PACKET_LENGTH")
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+T = TypeVar("T")
+Timeouts = tuple[float, float]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,14 +74,13 @@ class Wire:
     def __init__(
         self,
         config: CellsConfig,
-        session: requests.Session,
+        session: CellsSession,
         *,
         redactor: Redactor = DEFAULT_REDACTOR,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = config.url.rstrip("/")
         self.timeout_s = config.timeout_s
-        self.max_bytes = int(config.max_response_mb * 1024 * 1024)
         self.session = session
         self.redactor = redactor
         self.monotonic = monotonic
@@ -100,11 +104,7 @@ class Wire:
         raising (the OAuth2 authorization step, whose answer *is* a redirect: its
         ``Location`` is read, never followed)."""
         seconds = timeout or self.timeout_s
-        kwargs: dict[str, Any] = {
-            "timeout": (min(CONNECT_TIMEOUT_S, seconds), seconds),
-            "stream": True,
-            "allow_redirects": False,
-        }
+        kwargs: dict[str, Any] = {"timeout": self.timeouts(seconds)}
         if bearer:
             kwargs["headers"] = {"Authorization": f"Bearer {bearer}"}
         if json is not None:
@@ -116,15 +116,10 @@ class Wire:
         if params:
             kwargs["params"] = dict(params)
         started = time.monotonic()
-        with deadline(seconds, self.monotonic) as limit:
-            try:
-                reply = self._exchange(method, path, kwargs)
-            except requests.RequestException as exc:
-                log.debug("%s %s failed after %d ms: %s", method, path, _ms(started), type(exc))
-                raise translate(exc, method, path, self.base_url, limit) from exc
+        reply = self._bounded(method, path, seconds, lambda: self._exchange(method, path, kwargs))
         log.debug("%s %s -> %d in %d ms", method, path, reply.status, _ms(started))
-        if reply.status in _REDIRECTS and not redirect_ok:
-            raise redirected(reply, self.base_url)
+        if not redirect_ok:
+            refuse_redirect(reply, self.base_url)
         return reply
 
     def request(self, request: Request) -> Reply:
@@ -138,34 +133,53 @@ class Wire:
             timeout=request.timeout,
         )
 
+    def oauth(self, method: str, path: str, step: Callable[[Timeouts], T]) -> T:
+        """Run ``step``, a requests-oauthlib call that sends ``method path`` through the
+        session (a code exchange or a refresh), with the guarantees of :meth:`send`: the
+        whole-call deadline and exceptions translated here, no redirect followed and the size
+        cap in the session. ``step`` gets the (connect, read) timeouts to pass on. oauthlib
+        may see a plain-HTTP ``cells.url`` for this call only
+        (``auth_session.insecure_transport_allowed``). The answer is judged by the token
+        hooks the caller registered on the session (auth_oauth2.py), before oauthlib parses it."""
+        seconds = self.timeout_s
+        with insecure_transport_allowed(self.base_url):
+            return self._bounded(method, path, seconds, lambda: step(self.timeouts(seconds)))
+
+    def _bounded(self, method: str, path: str, seconds: float, call: Callable[[], T]) -> T:
+        """``call()`` within the whole-call deadline, ``requests`` errors translated."""
+        started = time.monotonic()
+        with deadline(seconds, self.monotonic) as limit:
+            try:
+                return call()
+            except requests.RequestException as exc:
+                log.debug("%s %s failed after %d ms: %s", method, path, _ms(started), type(exc))
+                raise translate(exc, method, path, self.base_url, limit) from exc
+
+    def timeouts(self, seconds: float | None = None) -> Timeouts:
+        """The (connect, read) socket timeouts of a call of ``seconds`` (``cells.timeout_s``)."""
+        seconds = seconds or self.timeout_s
+        return (min(CONNECT_TIMEOUT_S, seconds), seconds)
+
     def _exchange(self, method: str, path: str, kwargs: dict[str, Any]) -> Reply:
         resp = self.session.request(method, self.base_url + path, **kwargs)
-        try:
-            body = self._read(resp, method, path)
-        finally:
-            resp.close()
-        return Reply(
-            method=method, path=path, status=resp.status_code, headers=dict(resp.headers), body=body
-        )
+        return reply_of(resp, method, path)
 
-    def _read(self, resp: requests.Response, method: str, path: str) -> bytes:
-        declared = resp.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise self._too_large(method, path, f"it declares {int(declared):,} bytes")
-        body = bytearray()
-        for chunk in resp.iter_content(CHUNK_BYTES):
-            body += chunk
-            if len(body) > self.max_bytes:
-                raise self._too_large(method, path, "it goes on past that")
-        return bytes(body)
 
-    def _too_large(self, method: str, path: str, how: str) -> CellsError:
-        limit = self.max_bytes / (1024 * 1024)
-        return CellsError(
-            f"{method} {path}: the answer is larger than cells.max_response_mb ({limit:g} MB) "
-            f"allows ({how}); raise it if this Cells really holds that much, otherwise "
-            "cells.url does not point at the Cells API"
-        )
+def reply_of(resp: requests.Response, method: str, path: str) -> Reply:
+    """The :class:`Reply` of an answer the session read whole."""
+    return Reply(
+        method=method,
+        path=path,
+        status=resp.status_code,
+        headers=dict(resp.headers),
+        body=resp.content,
+    )
+
+
+def refuse_redirect(reply: Reply, base_url: str) -> None:
+    """Raise ``CellsRedirected`` when ``reply`` is a redirect (the session never follows one)."""
+    if reply.status in _REDIRECTS:
+        raise redirected(reply, base_url)
 
 
 def redirected(reply: Reply, base_url: str) -> CellsRedirected:

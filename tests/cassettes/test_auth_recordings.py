@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from requests_oauthlib import OAuth2Session
 
 from migrate.cells.client import CellsClient
 from migrate.cells.login import OOB_PATH, authorization
@@ -107,6 +108,27 @@ def test_oauth2_refresh_rotates_and_persists(replay: Replay, tmp_path: Path) -> 
     assert stored["access_token"] == "<ACCESS_TOKEN_2>"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     assert list(token_file.parent.iterdir()) == [token_file]  # no temp file left
+
+
+def test_oauth2_refresh_is_the_oauth2_sessions_own(replay: Replay, tmp_path: Path) -> None:
+    """The refresh-token grant is ``OAuth2Session.refresh_token``: after the recorded
+    rotation the session holds Hydra's new token as oauthlib parsed it (the scope as a
+    list), and the auth flow's bearer is that token."""
+    token_file = tmp_path / "token.json"
+    stale = {"access_token": "<ACCESS_TOKEN_1>", "refresh_token": "<REFRESH_TOKEN_1>"}
+    token_file.write_text(json.dumps({**stale, "token_type": "bearer", "expires_at": 1000.0}))
+    auth = AuthConfig(method=AuthMethod.OAUTH2, client_id="cells-client", token_file=token_file)
+    with (
+        replay("auth-oauth2-hydra.yaml"),
+        CellsClient(CellsConfig(url=BASE, auth=auth), read_only=True) as client,
+    ):
+        client.get_user("admin")
+        session, held, bearer = client.session, dict(client.session.token), client.auth.access_token
+    assert isinstance(session, OAuth2Session)
+    assert held["access_token"] == "<ACCESS_TOKEN_2>"
+    assert held["refresh_token"] == "<REFRESH_TOKEN_2>"
+    assert held["scope"] == ["openid", "email", "profile", "pydio", "offline"]
+    assert bearer == "<ACCESS_TOKEN_2>"
 
 
 def test_oauth2_authorization_url_for_oob_copy_paste(tmp_path: Path) -> None:

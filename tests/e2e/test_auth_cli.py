@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shlex
 import threading
@@ -149,6 +150,29 @@ def test_headless_login_then_plan_then_logout(emu: EmulatorServer, tmp_path: Pat
     assert refresh.status_code == 400  # revoked at Cells, not only deleted here
     code, out, _ = _run("logout", "-c", str(config))
     assert (code, "nothing to revoke" in out) == (0, True)
+
+
+def test_login_refresh_and_logout_leave_the_environment_as_they_found_it(
+    emu: EmulatorServer, tmp_path: Path
+) -> None:
+    """oauthlib reads OAUTHLIB_INSECURE_TRANSPORT from os.environ; the tool sets it only
+    around its own token requests to a plain-HTTP Cells (issue 14 point 4), so a run —
+    login, a plan whose first call refreshes the token, logout — changes nothing in it."""
+    before = dict(os.environ)
+    config = _oauth2_config(tmp_path, emu)
+    secret = tmp_path / "admin-password"
+    secret.write_text("admin\n", encoding="utf-8")
+    secret.chmod(0o600)
+    login = _run("login", "-c", str(config), "--username", "admin", "--password-file", str(secret))
+    token_file = tmp_path / "token.json"
+    stored = json.loads(token_file.read_text(encoding="utf-8"))
+    token_file.write_text(json.dumps({**stored, "expires_at": 1000.0}), encoding="utf-8")
+    plan = _run("plan", "-c", str(config))
+    rotated = json.loads(token_file.read_text(encoding="utf-8"))["refresh_token"]
+    logout = _run("logout", "-c", str(config))
+    assert [r[0] for r in (login, plan, logout)] == [0, 0, 0], (login, plan, logout)
+    assert rotated != stored["refresh_token"]  # the plan did refresh (and persist) first
+    assert dict(os.environ) == before
 
 
 def _browser(emu: EmulatorServer, seen: list[str]) -> object:

@@ -10,15 +10,20 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from requests_oauthlib import OAuth2Session
 
+from migrate.cells.auth_session import INSECURE_TRANSPORT
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.login import LoginFlow
@@ -114,6 +119,49 @@ def test_oauth2_refresh_under_four_threads(emu: EmulatorServer, tmp_path: Path) 
     )
     assert reuse.status_code == 400  # the emulator refuses a used refresh token
     assert reuse.json()["error"] == "invalid_request"
+
+
+def test_oauthlib_sees_plain_http_only_inside_its_own_token_request(
+    emu: EmulatorServer, tmp_path: Path
+) -> None:
+    """OAUTHLIB_INSECURE_TRANSPORT is set around requests-oauthlib's refresh alone (issue 14
+    point 4: scoped, never process-wide for the run): the API calls never run with it, and
+    login, calls, refresh and logout leave os.environ as they found it. The refresh is the
+    OAuth2Session's: it holds the rotated token afterwards, as oauthlib parsed it."""
+    before = dict(os.environ)
+    token_file = tmp_path / "token.json"
+    config = _oauth2_login(emu, token_file)
+    first = json.loads(token_file.read_text())["refresh_token"]
+    now = [time.time()]
+    seen: list[tuple[str, bool]] = []
+
+    def observe(resp: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        seen.append((resp.request.path_url, INSECURE_TRANSPORT in os.environ))
+        return resp
+
+    with CellsClient(config, read_only=True, clock=lambda: now[0]) as client:
+        client.session.hooks["response"].append(observe)
+        client.get_role("ADMINS")
+        now[0] += 3600.0  # the token is due: the next call refreshes it first
+        client.get_role("ADMINS")
+        session = client.session
+        held = dict(session.token)
+    flow = LoginFlow(config)
+    try:
+        assert flow.logout()
+    finally:
+        flow.close()
+    stored = json.loads(token_file.read_text()) if token_file.exists() else None
+    assert seen == [
+        ("/a/role/ADMINS", False),
+        ("/oidc/oauth2/token", True),
+        ("/a/role/ADMINS", False),
+    ]
+    assert dict(os.environ) == before
+    assert isinstance(session, OAuth2Session)
+    assert held["refresh_token"] not in (None, first)  # the rotated one Hydra answered
+    assert held["scope"] == ["openid", "email", "profile", "pydio", "offline"]  # oauthlib's
+    assert stored is None  # logout removed the file
 
 
 def test_session_password_refresh_under_four_threads(emu: EmulatorServer) -> None:
@@ -253,10 +301,9 @@ def test_tls_verification_off_warns_loudly(
     )
 
 
-def test_debug_logs_carry_no_secret() -> None:
-    """Everything logged at DEBUG (ours and urllib3's) goes through the redacting filter the
-    CLI installs; no password or token survives it."""
-    redactor = Redactor()
+@contextmanager
+def _debug_log(redactor: Redactor) -> Iterator[io.StringIO]:
+    """Everything logged at DEBUG inside the block, through the CLI's redacting filter."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(RedactingFilter(redactor))
@@ -264,25 +311,33 @@ def test_debug_logs_carry_no_secret() -> None:
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
-    auth = AuthConfig(method=AuthMethod.PASSWORD, login="admin", password=Secret("Adm1n-Secret-9"))
     try:
-        with (
-            EmulatorServer(EmulatorConfig(seed=5, admin_password="Adm1n-Secret-9")) as emu,
-            CellsClient(
-                CellsConfig(url=emu.url, auth=auth), read_only=False, redactor=redactor
-            ) as client,
-        ):
-            client.put_user(
-                User(
-                    login="carol",
-                    attributes=(("profile", "standard"),),
-                    password=Secret("Carol-Pass-42"),
-                )
-            )
-            token = client.auth.access_token
+        yield stream
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
+
+
+def test_debug_logs_carry_no_secret() -> None:
+    """Everything logged at DEBUG (ours and urllib3's) goes through the redacting filter the
+    CLI installs; no password or token survives it."""
+    redactor = Redactor()
+    auth = AuthConfig(method=AuthMethod.PASSWORD, login="admin", password=Secret("Adm1n-Secret-9"))
+    with (
+        _debug_log(redactor) as stream,
+        EmulatorServer(EmulatorConfig(seed=5, admin_password="Adm1n-Secret-9")) as emu,
+        CellsClient(
+            CellsConfig(url=emu.url, auth=auth), read_only=False, redactor=redactor
+        ) as client,
+    ):
+        client.put_user(
+            User(
+                login="carol",
+                attributes=(("profile", "standard"),),
+                password=Secret("Carol-Pass-42"),
+            )
+        )
+        token = client.auth.access_token
     text = stream.getvalue()
     assert "PUT /a/user/carol -> 200" in text
     assert token
@@ -290,6 +345,28 @@ def test_debug_logs_carry_no_secret() -> None:
     assert "Carol-Pass-42" not in text
     assert "Adm1n-Secret-9" not in text
     assert '"PUT /a/user/carol HTTP/1.1" 200' in text  # urllib3's own line went through it
+
+
+def test_debug_logs_of_a_login_and_a_refresh_carry_no_token(
+    emu: EmulatorServer, tmp_path: Path
+) -> None:
+    """requests-oauthlib logs whole token requests and answers at DEBUG (its refresh body,
+    Hydra's answer, the code exchange); the redacting filter masks every token in them."""
+    redactor = Redactor()
+    token_file = tmp_path / "token.json"
+    with _debug_log(redactor) as stream:
+        config = _oauth2_login(emu, token_file)
+        issued = json.loads(token_file.read_text())
+        with CellsClient(config, read_only=True, redactor=redactor) as client:
+            client.get_role("ADMINS")
+            assert client.auth.refresh_after_401(client.auth.access_token)
+            refreshed = dict(client.session.token)
+    text = stream.getvalue()
+    assert "Prepared refresh token request body" in text  # requests-oauthlib's own lines
+    assert "Obtained token" in text
+    for token in (issued, refreshed):
+        for key in ("access_token", "refresh_token"):
+            assert token[key] not in text
 
 
 @pytest.mark.parametrize("version", ["3.0.9", "4.2.5"])

@@ -9,10 +9,12 @@ drip is paced by the client's own (injected) clock.
 from __future__ import annotations
 
 import itertools
+import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -117,9 +119,9 @@ def test_an_upgrade_to_https_is_named_not_followed() -> None:
         client.list_users()
 
 
-def test_a_dripping_server_is_cut_at_the_deadline() -> None:
-    """The server sends one byte each time the client looks at its clock; each read is far
-    below any socket timeout, so only a whole-call deadline ends the call."""
+def _dripping() -> tuple[Callable[[], float], Handler]:
+    """A clock and a server that sends one byte each time the client looks at that clock;
+    each read is far below any socket timeout, so only a whole-call deadline ends a call."""
     tick = threading.Semaphore(0)
     ticks = itertools.count()
 
@@ -133,6 +135,11 @@ def test_a_dripping_server_is_cut_at_the_deadline() -> None:
                 return
             conn.sendall(bytes([byte]))
 
+    return clock, drip
+
+
+def test_a_dripping_server_is_cut_at_the_deadline() -> None:
+    clock, drip = _dripping()
     with serving(drip) as slow:
         client = _pat(slow.url, config={"timeout_s": 5.0}, monotonic=clock)
         with client, pytest.raises(CellsTransportError) as cut:
@@ -159,6 +166,53 @@ def test_a_huge_body_is_refused_at_the_cap(declared: bool) -> None:
             client.list_datasources()
     assert "larger than cells.max_response_mb (1 MB)" in str(refused.value)
     assert "GET /a/config/datasource" in str(refused.value)
+
+
+def _oauth2(url: str, tmp_path: Path, **kw: Any) -> CellsClient:
+    """A client whose stored OAuth2 token is due: its first call is requests-oauthlib's
+    refresh-token grant (``OAuth2Session.refresh_token``) at ``/oidc/oauth2/token``."""
+    token_file = tmp_path / "token.json"
+    stored = {"access_token": "acc-123456", "refresh_token": "ref-123456", "expires_at": 1000.0}
+    token_file.write_text(json.dumps(stored), encoding="utf-8")
+    auth = AuthConfig(method=AuthMethod.OAUTH2, token_file=token_file)
+    config = CellsConfig(url=url, auth=auth, **kw.pop("config", {}))
+    return CellsClient(config, read_only=True, retry_attempts=1, **kw)
+
+
+def test_a_redirected_refresh_is_never_followed(tmp_path: Path) -> None:
+    with serving(_answer("200 OK", b'{"access_token":"x"}')) as elsewhere:
+        target = f"{elsewhere.url}/oidc/oauth2/token"
+        redirect = _answer("307 Temporary Redirect", b"", f"Location: {target}")
+        with (
+            serving(redirect) as cells,
+            _oauth2(cells.url, tmp_path) as client,
+            pytest.raises(CellsRedirected) as refresh,
+        ):
+            client.list_datasources()
+    assert elsewhere.received == []  # the refresh token never went there
+    assert cells.received[0].startswith(b"POST /oidc/oauth2/token ")
+    assert (refresh.value.path, refresh.value.location) == ("/oidc/oauth2/token", target)
+    assert "ref-123456" not in str(refresh.value)
+
+
+def test_a_huge_refresh_answer_is_refused_at_the_cap(tmp_path: Path) -> None:
+    with (
+        serving(_endless(False)) as huge,
+        _oauth2(huge.url, tmp_path, config={"max_response_mb": 1.0}) as client,
+        pytest.raises(CellsError) as refused,
+    ):
+        client.list_datasources()
+    assert "larger than cells.max_response_mb (1 MB)" in str(refused.value)
+    assert "POST /oidc/oauth2/token" in str(refused.value)
+
+
+def test_a_dripping_refresh_is_cut_at_the_deadline(tmp_path: Path) -> None:
+    clock, drip = _dripping()
+    with serving(drip) as slow:
+        client = _oauth2(slow.url, tmp_path, config={"timeout_s": 5.0}, monotonic=clock)
+        with client, pytest.raises(CellsTransportError) as cut:
+            client.list_datasources()
+    assert "POST /oidc/oauth2/token: no complete answer within 5 s" in str(cut.value)
 
 
 def test_a_whitespace_body_is_not_taken_as_empty_json() -> None:

@@ -7,7 +7,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pytest
+
 from migrate.cells.auth import Authenticator, Token, build_session
+from migrate.cells.auth_session import INSECURE_TRANSPORT, insecure_transport_allowed
 from migrate.cells.client import CellsClient
 from migrate.cells.statuses import Reply
 from migrate.cells.wire import Request, Wire
@@ -80,3 +83,20 @@ def test_a_plain_http_cells_changes_nothing_process_wide() -> None:
         next(client.auth.auth_flow(Request(method="GET", path="/a/frontend/state")))
     assert dict(os.environ) == before
     assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+
+
+def test_oauthlib_may_see_plain_http_only_inside_the_scope() -> None:
+    outside = os.environ.get(INSECURE_TRANSPORT)
+    with insecure_transport_allowed("https://cells.example.com"):
+        https_inside = os.environ.get(INSECURE_TRANSPORT)
+    with insecure_transport_allowed("http://127.0.0.1:8080"):
+        http_inside = os.environ.get(INSECURE_TRANSPORT)
+    assert (outside, https_inside, http_inside) == (None, None, "1")
+    assert INSECURE_TRANSPORT not in os.environ
+
+
+def test_the_scope_puts_back_a_value_the_admin_had_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(INSECURE_TRANSPORT, "yes")
+    with insecure_transport_allowed("http://127.0.0.1:8080"):
+        pass
+    assert os.environ[INSECURE_TRANSPORT] == "yes"
