@@ -68,6 +68,10 @@ def judge(reply: Reply, wire: Wire) -> None:
         raise status_error(reply, wire.redactor)
 
 
+# Resends of one call whose token another thread's refresh revoked while it was in flight.
+SUPERSEDED_RESENDS = 3
+
+
 class Authenticator:
     """Base strategy: owns the bearer and its freshness for one client's threads.
 
@@ -97,12 +101,22 @@ class Authenticator:
     def auth_flow(self, request: Request) -> Generator[Request, Reply, None]:
         """Yield ``request`` with the bearer (logging in or refreshing first when due) and
         receive the answer; on a 401, refresh once and yield it again with the new bearer.
-        What the last yield received is the answer the caller judges."""
+        What the last yield received is the answer the caller judges.
+
+        This flow refreshes once; but another thread may refresh (Cells revokes the token it
+        replaces) while the resend is in flight: a 401 to a token already superseded is
+        resent with the newest one, up to ``SUPERSEDED_RESENDS`` times, without refreshing.
+        """
         self.ensure_fresh()
         sent = self.access_token
         reply = yield request.carrying(sent)
-        if reply.status == 401 and self.refresh_after_401(sent):
-            yield request.carrying(self.access_token)
+        if reply.status != 401 or not self.refresh_after_401(sent):
+            return
+        for _ in range(1 + SUPERSEDED_RESENDS):
+            sent = self.access_token
+            reply = yield request.carrying(sent)
+            if reply.status != 401 or self.access_token in (None, sent):
+                return
 
     def ensure_fresh(self) -> None:
         """Log in (or load the stored token) the first time, and refresh when the token

@@ -77,6 +77,23 @@ def test_a_token_refreshed_by_another_thread_is_used_without_refreshing_again() 
     assert (first.bearer, again.bearer, auth.issued) == ("t1", "t2", 2)
 
 
+def test_a_resend_whose_token_another_thread_revoked_follows_the_newest_token() -> None:
+    auth = Counting()
+    flow = auth.auth_flow(Request(method="GET", path="/a/user/admin"))
+    first = next(flow)
+    again = flow.send(_reply(401))  # this flow refreshes: t2
+    auth.refresh_after_401(again.bearer)  # meanwhile another thread refreshes: t3, t2 revoked
+    third = flow.send(_reply(401))
+    assert (first.bearer, again.bearer, third.bearer, auth.issued) == ("t1", "t2", "t3", 3)
+    try:
+        flow.send(_reply(401))  # t3 is still the newest token: this refusal is final
+    except StopIteration:
+        pass
+    else:
+        raise AssertionError("a 401 to the newest token ends the flow")
+    assert auth.issued == 3
+
+
 def test_a_plain_http_cells_changes_nothing_process_wide() -> None:
     before = dict(os.environ)
     with CellsClient(CONFIG, read_only=True) as client:
