@@ -1,8 +1,10 @@
 """Which public links the checkpoint DB records as migrated (for ``shares redirects``).
 
-A link counts when the newest ``done`` item of kind ``share`` for its key (every run,
-rollback runs included, in confirmation order) wrote it and was not a delete. The item's
-after-image (what Cells holds) must say it is a link and carry its hash; the shapes read:
+A link counts when the newest ``done`` item of the shares stage for its key (every run, in
+confirmation order; rollback marks what it undid ``rolled_back``, so an undone link is not
+``done`` any more) wrote it and was not a delete. Which item is a link is the after-image's
+to say (what Cells holds, whatever the shares handler records): it must carry a link hash;
+the shapes read:
 
 * ``{"type": "link", "hash": <Cells hash>, "legacy_hash": <Pydio hash>,
   "application_base": <AJXP_APPLICATION_BASE of the Pydio share>}`` (``legacy_hash``
@@ -17,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from migrate.kinds.vocabulary import Kind
+from migrate.kinds.vocabulary import Stage
 from migrate.load.checkpoint import CheckpointDB
 from migrate.load.checkpoint_records import ItemRecord
-from migrate.load.checkpoint_schema import ItemAction, ItemStatus
+from migrate.load.checkpoint_schema import ItemAction
 from migrate.load.redirects import LinkRedirect
 
 LINK_TYPE = "link"
@@ -48,15 +50,10 @@ def link_of(image: Mapping[str, object]) -> tuple[LinkRedirect, str] | None:
 
 
 def newest_share_items(db: CheckpointDB) -> dict[str, ItemRecord]:
-    """The newest ``done`` share item per key, over every run."""
+    """The newest ``done`` item of the shares stage per key, over every run."""
     newest: dict[str, ItemRecord] = {}
-    for run in db.runs():
-        for item in db.items(run.id):
-            if item.kind is not Kind.SHARE or item.status is not ItemStatus.DONE:
-                continue
-            seen = newest.get(item.key)
-            if seen is None or (item.seq or 0) > (seen.seq or 0):
-                newest[item.key] = item
+    for item in db.done_items_newest_first(None, stage=Stage.SHARES):
+        newest.setdefault(item.key, item)
     return newest
 
 

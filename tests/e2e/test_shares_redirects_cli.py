@@ -46,7 +46,7 @@ def _link(cells_hash: str, legacy_hash: str) -> dict[str, object]:
 
 def _run(
     db: CheckpointDB, command: RunCommand, outcomes: list[tuple[str, ItemAction, object]]
-) -> None:
+) -> list[int]:
     run = db.start_run(command=command, holder=ME)
     planned = [
         PlannedItem(stage=Stage.SHARES, kind=Kind.SHARE, key=key, action=action)
@@ -60,11 +60,12 @@ def _run(
             else:
                 writer.mark_done(item_id, after=after)  # type: ignore[arg-type]
     db.finish_run(run.id, holder=ME, status=RunStatus.DONE)
+    return ids
 
 
 def _state(tmp: Path) -> None:
     with CheckpointDB.open(f"sqlite:///{tmp / 'state.db'}", now=Clock()) as db:
-        _run(
+        applied = _run(
             db,
             RunCommand.APPLY,
             [
@@ -80,7 +81,16 @@ def _state(tmp: Path) -> None:
                 ),
             ],
         )
-        _run(db, RunCommand.ROLLBACK, [("link:f76aa2", ItemAction.DELETE, None)])
+        # a rollback of f76aa2, as rollback records it: its delete done, the item undone
+        run = db.start_run(command=RunCommand.ROLLBACK, holder=ME)
+        planned = PlannedItem(
+            stage=Stage.SHARES, kind=Kind.SHARE, key="link:f76aa2", action=ItemAction.DELETE
+        )
+        (undo,) = db.record_planned(run.id, [planned])
+        with db.writer(run.id, holder=ME) as writer:
+            writer.mark_done(undo)
+            writer.mark_rolled_back(applied[1])
+        db.finish_run(run.id, holder=ME, status=RunStatus.DONE)
 
 
 def _cli(config: Path, *argv: str) -> tuple[int, str, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from migrate.cells.client import CellsClient
-from migrate.jsontypes import JsonObject
+from migrate.jsontypes import JsonObject, JsonValue
 
 HASH_PARAMETER = "parameter:action.share:HASH_MIN_LENGTH"
 ALL_WORKSPACES = "PYDIO_REPO_SCOPE_ALL"
@@ -116,7 +116,7 @@ def make_cell(client: CellsClient, *, root: str, label: str, members: Mapping[st
     for login, right in members.items():
         user = client.get_user(login)
         assert user is not None, login
-        actions = [{"Name": "read", "Value": "1"}]
+        actions: list[JsonValue] = [{"Name": "read", "Value": "1"}]
         if "w" in right:
             actions.append({"Name": "write", "Value": "1"})
         acls[user.uuid] = {"RoleId": user.uuid, "Actions": actions}

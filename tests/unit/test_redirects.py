@@ -34,7 +34,7 @@ def _nginx_eval(text: str, uri: str) -> str:
     assert value == "$link"
     found = re.match(pattern[1:].replace("(?<link>", "(?P<link>"), uri)
     key = found.group("link") if found else ""
-    table = dict(re.findall(r'^    "([^"]*)" "([^"]*)";$', body2, re.MULTILINE))
+    table: dict[str, str] = dict(re.findall(r'^    "([^"]*)" "([^"]*)";$', body2, re.MULTILINE))
     return table.get(key, "")
 
 
