@@ -1,4 +1,4 @@
-"""Parity: every recorded request of the non-share cassettes, replayed on a fresh emulator.
+"""Parity: every recorded request of every cassette, replayed on a fresh emulator.
 
 For each cassette the emulator must give the recorded HTTP status and the same JSON shape
 (key sets, recursively; ids and timestamps ignored), and the same values for the keys that
@@ -21,7 +21,7 @@ Skipped interactions (not modelled by the emulator), with the reason:
 | ``GET /a/frontend/bootconf`` (any)        | 177 KB boot config with i18n; a reduced one served |
 | personal-files-template #12, #13          | ``personal/<login>`` appears on user-space access  |
 | share-link-password #0 (tree create)      | user-space folder creation: the folder is made by  |
-|                                          | the test (``SHARE_FOLDERS``)                       |
+|                                           | the test (``SHARE_FOLDERS``)                       |
 | datasource-missing-and-unwritable #4       | an immutable parent (``chattr +i``) cannot be made |
 |                                            | by the test; as root, write access is always given |
 | datasource-object-service-roots #39        | of two datasources re-created the same way, one    |
@@ -35,7 +35,11 @@ recorded Uuids (``SHARE_FOLDERS``). Every ``Authorization`` header was scrubbed 
 ``<TOKEN>``: which account sent each request (alice, bob, a link's visitor) is read from
 the recording (the owner in the answers' policies, what each can see) and is in ``TOKENS``.
 ``/public/<hash>`` pages are compared by status (HTML, not JSON) and by the start
-parameters they carry.
+parameters they carry. Node ``Path`` values in share answers are not compared (Cells gives
+one of the caller's workspaces, a different one between calls: README "Shares"); the
+recording server's other workspaces (``migrated-ws``, ``fid-dr-*``) only add ``AppearsIn``
+entries. Off the record, the recording changed a link password (share-link-password
+between #17 and #19) and used the prelogged visitor's password: ``HOOKS`` supply both.
 
 The fourth batch (``datasource-*``, ``tree-stat-missing``) was recorded at port 8380 with
 folders under ``/srv/legacy`` (rebuilt under the test's folder by ``build_batch4_tree``) and
