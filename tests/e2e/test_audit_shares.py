@@ -171,6 +171,25 @@ def test_a_cell_without_its_member_is_caught_and_an_extra_member_too(
     }
 
 
+def test_a_cell_whose_actions_have_no_value_gives_nothing(migrated: Migrated) -> None:
+    """share-cell-create.yaml: without ``Value:"1"`` the member's ACLs are stored empty and
+    the member cannot open the cell; the audit counts them as nothing."""
+    with admin(migrated.emu) as client:
+        delete_share(client, "cell", migrated.cell)
+        pierre = client.get_user("pierre")
+        assert pierre is not None
+        actions = [{"Name": "read"}, {"Name": "write"}]
+        room = {
+            "Label": "Run 001 shared",
+            "RootNodes": [{"Uuid": node_uuid(client, "experiments/run-001")}],
+            "ACLs": {pierre.uuid: {"RoleId": pierre.uuid, "Actions": actions}},
+        }
+        client.transport.call("PUT", "/a/share/cell", body={"Room": room})
+    code, report = audit(migrated.config)
+    place = f"file:{migrated.lab}/experiments/run-001"
+    assert (code, opened(report)) == (1, {("pierre", "changed", place, "rw", "r")})
+
+
 def test_a_link_removed_is_lost_and_nothing_else(migrated: Migrated) -> None:
     with admin(migrated.emu) as client:
         delete_share(client, "link", migrated.links["8deec3"])
