@@ -28,7 +28,13 @@ from typing import TextIO
 from migrate.cells.client import CellsClient
 from migrate.errors import CheckpointError, MigrateError, PlanError
 from migrate.kinds.registry import handler_for
-from migrate.kinds.vocabulary import ActionType, Stage
+from migrate.kinds.vocabulary import (
+    NONE_SHOWN,
+    SENSITIVE_CHANGED,
+    ActionType,
+    FieldChange,
+    Stage,
+)
 from migrate.load.checkpoint import (
     CheckpointDB,
     ItemRecord,
@@ -102,6 +108,23 @@ class RollbackReport:
             out.write("Objects changed since the run were left alone; --force undoes them too.\n")
 
 
+def since_text(changes: Sequence[FieldChange]) -> str:
+    """``field: as the run wrote it → as it is now, …`` for a refusal; a sensitive field
+    shows a marker, never its value (each ``FieldChange`` of ``changes_since`` holds the
+    written value as ``new`` and the current one as ``old``)."""
+    parts = []
+    for change in changes:
+        if change.sensitive:
+            parts.append(f"{change.field}: {SENSITIVE_CHANGED}")
+        else:
+            parts.append(f"{change.field}: {_shown(change.new)} → {_shown(change.old)}")
+    return "; ".join(parts)
+
+
+def _shown(value: str | None) -> str:
+    return NONE_SHOWN if value is None else repr(value)
+
+
 class _ChangedSince(Exception):
     """The live object is not what the run wrote (someone changed it since)."""
 
@@ -140,8 +163,11 @@ class Undoer:
                     "(a state DB from before cells-migrate kept after-images), so a change "
                     "made since cannot be told apart"
                 )
-            if handler.changed_since(item.after, live):
-                raise _ChangedSince(f"{ref} changed since run {item.run_id} wrote it")
+            changes = handler.changes_since(item.after, live)
+            if changes:
+                raise _ChangedSince(
+                    f"{ref} changed since run {item.run_id} wrote it: {since_text(changes)}"
+                )
         if undo.action is ActionType.DELETE:
             if live is not None:
                 refusal = "" if self.force else handler.delete_refusal(self.client, ref)

@@ -116,6 +116,8 @@ def test_rollback_restores_the_state_before_the_run_including_updates(
     assert code == 3, report
     assert len(report["refused"]) == 2
     assert all("changed since run" in r for r in report["refused"])
+    # … each naming the field changed, as the run wrote it → as it is now
+    assert any("label: " in r and " → " in r for r in report["refused"]), report["refused"]
     # … unless forced: back to a fresh Cells
     code, report = run_json(config, "rollback", "--all", "--yes", "--force")
     assert code == 0, report
