@@ -25,7 +25,7 @@ from migrate.audit.run import audit_for_config
 from migrate.cells.client import CellsClient
 from migrate.cells.login import DEFAULT_CALLBACK_PORT, LoginFlow
 from migrate.config import AuthConfig, AuthMethod, Config
-from migrate.errors import PlanError
+from migrate.errors import CheckpointError, PlanError
 from migrate.kinds.vocabulary import Action
 from migrate.legacy.bootstrap import discover_install
 from migrate.legacy.model import Inventory
@@ -239,14 +239,24 @@ def resume(
             return continue_run(ctx, run, _planner(inputs, reader, progress), options)
 
 
-def status(config: Config, *, now: Now = _now) -> dict[str, object]:
+def status(
+    config: Config,
+    *,
+    run_id: int | None = None,
+    all_failures: bool = False,
+    now: Now = _now,
+) -> dict[str, object]:
     """The ``cells-migrate/status/1`` document of the state DB (no runs when it does not
-    exist yet). Raises ``CheckpointError`` when the state DB cannot be read."""
+    exist yet): every run, or only ``run_id``; each run's first failures, or all of them
+    with ``all_failures``. Raises ``CheckpointError`` when the state DB cannot be read or
+    has no run ``run_id``."""
     db = _existing_state(config, now=now)
     if db is None:
+        if run_id is not None:
+            raise CheckpointError(f"no run {run_id}: no state DB yet")
         return empty_status()
     with db:
-        return dict(db.status_report())
+        return dict(db.status_report(run_id=run_id, all_failures=all_failures))
 
 
 def rollback(

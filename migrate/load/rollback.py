@@ -58,6 +58,7 @@ class RollbackReport:
 
     runs: list[int] = field(default_factory=list)
     undone: int = 0
+    by_stage: dict[str, int] = field(default_factory=dict)  # undone per stage
     refused: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -68,10 +69,11 @@ class RollbackReport:
         """0 all undone, 3 some refused or failed (DESIGN.md: rollback 0 / 3 / 1)."""
         return 3 if self.refused or self.failed else 0
 
-    def count_undone(self) -> None:
-        """One more object undone (thread-safe)."""
+    def count_undone(self, stage: Stage) -> None:
+        """One more object of ``stage`` undone (thread-safe)."""
         with self.lock:
             self.undone += 1
+            self.by_stage[stage.value] = self.by_stage.get(stage.value, 0) + 1
 
     def refuse(self, line: str) -> None:
         """An object left alone because it changed since (thread-safe)."""
@@ -89,6 +91,7 @@ class RollbackReport:
             "schema": ROLLBACK_SCHEMA,
             "runs": self.runs,
             "undone": self.undone,
+            "by_stage": dict(sorted(self.by_stage.items())),
             "refused": self.refused,
             "failed": self.failed,
             "notes": self.notes,
@@ -303,4 +306,4 @@ def _undo_one(undoer: Undoer, item: ItemRecord, writer: ItemWriter, report: Roll
         return
     writer.mark_rolled_back(item.id)
     if undone:
-        report.count_undone()
+        report.count_undone(item.stage)
