@@ -164,11 +164,15 @@ def _run_context(
 def inventory(config: Config, *, progress: Progress | None = None) -> InventoryReport:
     """Read the legacy install named by ``config.legacy`` and report counts and findings.
 
-    Raises ``LegacyError`` when the install or its database cannot be read at all; bad
-    objects inside it are findings in the report, never errors.
+    The findings are the ones ``check``, ``plan`` and ``audit`` show (the install's and its
+    mapping's, with the configured rules), and the counts are explained the way ``plan``
+    shows them (legacy → Cells). Raises ``LegacyError`` when the install or its database
+    cannot be read at all (bad objects inside it are findings, never errors), or
+    ``ConfigError`` when the mapping files are invalid.
     """
+    inputs = desired(config, progress=progress)
     return InventoryReport(
-        inventory=read_install(config.legacy, progress=progress or NullProgress())
+        inventory=inputs.inventory, findings=inputs.findings, breakdown=inputs.breakdown
     )
 
 
@@ -316,17 +320,22 @@ def audit(
     config: Config, options: AuditOptions, *, progress: Progress | None = None
 ) -> AuditReport:
     """Per-user access parity: Pydio's rules on the legacy data against Cells' rules on the
-    live Cells (read-only on both sides)."""
+    live Cells (read-only on both sides). The report carries the findings every report
+    shows (the comparison itself never uses the mapping)."""
+    inventory, rules = read_legacy(config, progress=progress)
+    strategy = PasswordStrategy(config.passwords.strategy.value)
+    findings = desired_inputs(inventory, rules, strategy=strategy).findings
     with open_cells(config, read_only=True) as client:
-        return audit_for_config(
+        report = audit_for_config(
             config,
             options,
             now=_now().timestamp(),
             client=client,
-            read_legacy=lambda: read_legacy(config, progress=progress),
+            read_legacy=lambda: (inventory, rules),
             open_as=_open_as(config),
             progress=progress,
         )
+    return replace(report, findings=findings)
 
 
 def emulator(

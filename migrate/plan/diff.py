@@ -13,6 +13,7 @@ from migrate.kinds.base import DiffContext, key_set
 from migrate.kinds.registry import handler_for, in_stage_order
 from migrate.kinds.vocabulary import Action, ActionType, Kind, Stage
 from migrate.legacy.model import Finding, Severity
+from migrate.mapping.breakdown import KindCount
 from migrate.mapping.desired import DesiredState
 from migrate.plan.fingerprint import Fingerprint, digest
 from migrate.plan.live import LiveState, read_live
@@ -30,6 +31,7 @@ class Plan:
     fingerprint: Fingerprint = field(default_factory=Fingerprint)
     stages: tuple[Stage, ...] = ()  # empty: every stage
     cells_version: str = ""
+    breakdown: tuple[KindCount, ...] = ()  # legacy counts → Cells counts, with the reasons
 
     def summary(self) -> dict[str, int]:
         """Count per action type (every type present, zeros included)."""
