@@ -209,7 +209,7 @@ def _check_cells(
     collected.version = version
     method = config.cells.auth.method.value
     collected.add("Cells authentication", Status.OK, f"{method} as {account!r}, an admin")
-    if account in collected.logins:
+    if account.casefold() in {login.casefold() for login in collected.logins}:
         collected.add(
             "tool account",
             Status.WARNING,

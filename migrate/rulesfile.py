@@ -57,7 +57,9 @@ _SECTIONS: dict[str, frozenset[str]] = {
         {"name_prefix", "name_max_length", "reserved_names", "reserved_prefix", "min_depth",
          "normalize", "rename", "folders"}
     ),
-    "users": frozenset({"lowercase_logins", "rename", "exclude", "force"}),
+    "users": frozenset(
+        {"lowercase_logins", "tool_account_rights", "rename", "exclude", "force"}
+    ),
     "groups": frozenset({"rename", "exclude", "force"}),
     "paths": frozenset({"variables", "rewrite"}),
     "audit": frozenset({"accept"}),  # read by migrate.audit (accepted differences)
@@ -411,6 +413,7 @@ def _build(
     r.section("users")
     users = UserRules(
         lowercase_logins=r.boolean("users.lowercase_logins", True),
+        tool_account_rights=r.boolean("users.tool_account_rights", False),
         overrides=_overrides(r, "users", ("must be a login without '/'", _valid_login)),
     )
     r.section("groups")

@@ -134,6 +134,9 @@ class UserRules:
     """Login normalisation and user overrides."""
 
     lowercase_logins: bool = True
+    # The account the tool logs in with is never modified; its legacy rights are sent to
+    # its role only when asked (issue 17 point 7).
+    tool_account_rights: bool = False
     overrides: Overrides = field(default_factory=Overrides)
 
 

@@ -101,5 +101,6 @@ def make_plan(
         inputs_digest=inputs.digest,
         # The account the tool logs in with is never adopted or modified (kinds/user.py).
         tool_login=client.account(),
+        tool_account_rights=inputs.rules.users.tool_account_rights,
     )
     return replace(plan, breakdown=inputs.breakdown)
