@@ -51,7 +51,7 @@ _SECTIONS: dict[str, frozenset[str]] = {
     ),
     "workspaces": frozenset(
         {"skip_ids", "reserved_slugs", "default_rights", "personal_template_node",
-         "label_max", "description_max", "rename", "exclude", "force"}
+         "label_max", "description_max", "labels", "rename", "exclude", "force"}
     ),
     "datasources": frozenset(
         {"name_prefix", "name_max_length", "reserved_names", "reserved_prefix", "min_depth",
@@ -337,10 +337,14 @@ def _workspaces(r: _Reader) -> WorkspaceRules:
         ),
         label_max=r.integer("workspaces.label_max", d.label_max, 1, 500),
         description_max=r.integer("workspaces.description_max", d.description_max, 0, 1000),
+        labels=tuple(sorted(r.str_map("workspaces.labels", _LABEL_CHECK).items())),
         overrides=_overrides(
             r, "workspaces", ("must be a valid slug (a-z, 0-9, '-')", ids.is_valid_slug)
         ),
     )
+
+
+_LABEL_CHECK = ("must be a label of 1 to 500 characters", lambda v: 0 < len(v.strip()) <= 500)
 
 
 def _datasource_folders(r: _Reader) -> tuple[str, ...]:

@@ -108,6 +108,9 @@ class WorkspaceRules:
     personal_template_node: str = "my-files"
     label_max: int = 500  # cells-api.md §1.3
     description_max: int = 1000
+    # legacy label -> Cells label; default: Pydio's workspace 0 "Default Files", which would
+    # sit beside Cells' own "Common Files" and "Personal Files" (issue 17)
+    labels: tuple[tuple[str, str], ...] = (("Default Files", "Pydio Default Files"),)
     overrides: Overrides = field(default_factory=Overrides)
 
 
