@@ -1,5 +1,5 @@
-"""One findings model (issue 17 point 2): ``inventory``, ``check``, ``plan`` (text included)
-and ``audit`` show the same findings with the same counts, and inventory and plan explain
+"""One findings model (issue 17 point 2): ``inventory``, ``check``, ``plan`` (text included),
+``verify`` and ``audit`` show the same findings with the same counts, and inventory and plan explain
 their counts the same way (legacy → Cells)."""
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def test_every_command_shows_the_same_findings_and_counts(
     documents = {
         "inventory": run_json(config, "inventory")[1],
         "check": run_json(config, "check")[1],
+        "verify": run_json(config, "verify")[1],  # NOT OK (nothing applied): findings alike
         "audit": _formatted(config, "audit"),
         "plan": _formatted(config, "plan"),
     }
@@ -64,7 +65,7 @@ def test_every_command_shows_the_same_findings_and_counts(
     assert ("workspace", "driver-unsupported") not in {(k, c) for k, _, c in keys}
     # the same counts line in every text report, the plan's before its summary
     lines = set()
-    for command in ("inventory", "check", "plan", "audit"):
+    for command in ("inventory", "check", "plan", "audit", "verify"):
         text = run(config, command)[1]
         (line,) = COUNTS.findall(text)
         lines.add(line)
