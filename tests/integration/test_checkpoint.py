@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from migrate.errors import CheckpointError
+from migrate.jsontypes import JsonValue
 from migrate.kinds.vocabulary import Kind, Stage
 from migrate.load.checkpoint import (
     STATUS_SCHEMA,
@@ -348,6 +350,11 @@ def test_status_report_document(db: CheckpointDB, clock: Clock) -> None:
     )
 
 
+def _report(db: CheckpointDB, **kw: Any) -> Any:
+    """The status document, for indexing in assertions."""
+    return db.status_report(**kw)
+
+
 def test_status_tells_a_no_op_run_and_a_rolled_back_one_from_a_real_one(db: CheckpointDB) -> None:
     created, _ = _apply_run(db, ItemAction.CREATE, n=3)
     same, _ = _apply_run(db, ItemAction.NOOP, n=3)  # a re-run: Cells held everything
@@ -355,10 +362,15 @@ def test_status_tells_a_no_op_run_and_a_rolled_back_one_from_a_real_one(db: Chec
     with db.writer(undo.id, holder=ME) as writer:
         for item in db.done_items_newest_first(created):
             writer.mark_rolled_back(item.id)
-    summary = {"runs": [created], "undone": 3, "by_stage": {"users": 3}, "refused": ["x: y"]}
+    summary: dict[str, JsonValue] = {
+        "runs": [created],
+        "undone": 3,
+        "by_stage": {"users": 3},
+        "refused": ["x: y"],
+    }
     db.finish_run(undo.id, holder=ME, status=RunStatus.PARTIAL, summary=summary)
     db.set_run_status(created, RunStatus.ROLLED_BACK)
-    runs = {r["id"]: r for r in db.status_report()["runs"]}  # type: ignore[union-attr,index]
+    runs = {r["id"]: r for r in _report(db)["runs"]}
     assert runs[same]["outcome"] == "no-changes"
     assert runs[same]["counts"] == counts(done=3, unchanged=3)
     assert runs[created]["outcome"] == "rolled-back"
@@ -383,13 +395,13 @@ def test_status_lists_the_first_failures_and_all_of_one_run_on_request(db: Check
             writer.mark_failed(item_id, error=f"refused {n}")
     db.finish_run(run.id, holder=ME, status=RunStatus.PARTIAL)
     other, _ = _apply_run(db, ItemAction.CREATE)
-    (_, entry) = db.status_report()["runs"]  # type: ignore[misc]  # newest first
+    (_, entry) = _report(db)["runs"]  # newest first
     assert entry["outcome"] == "failures"
     assert entry["failures_total"] == 30
     assert [f["reason"] for f in entry["failures"]] == [f"refused {n}" for n in range(20)]
-    (only,) = db.status_report(run_id=run.id, all_failures=True)["runs"]  # type: ignore[misc]
+    (only,) = _report(db, run_id=run.id, all_failures=True)["runs"]
     assert len(only["failures"]) == 30
-    assert db.status_report(run_id=other)["runs"][0]["failures"] == []  # type: ignore[index]
+    assert _report(db, run_id=other)["runs"][0]["failures"] == []
     with pytest.raises(CheckpointError, match="no run 99"):
         db.status_report(run_id=99)
 
