@@ -150,6 +150,10 @@ def _add_load_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     status = sub.add_parser("status", help="runs, per-stage counts, failures")
     _add_config(status)
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--run", type=int, metavar="ID", help="only this run")
+    status.add_argument(
+        "--failed", action="store_true", help="list every failure (default: the first 20 per run)"
+    )
 
     rollback = sub.add_parser("rollback", help="undo a run (or every run), newest first")
     _add_config(rollback)
@@ -425,7 +429,7 @@ def _resume(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: 
 
 
 def _status(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
-    report = commands.status(_config(args, env))
+    report = commands.status(_config(args, env), run_id=args.run, all_failures=args.failed)
     if args.json:
         _write_json(out, report)
     else:

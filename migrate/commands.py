@@ -25,7 +25,7 @@ from migrate.audit.run import audit_for_config
 from migrate.cells.client import CellsClient
 from migrate.cells.login import DEFAULT_CALLBACK_PORT, LoginFlow
 from migrate.config import AuthConfig, AuthMethod, Config
-from migrate.errors import PlanError
+from migrate.errors import CheckpointError, PlanError
 from migrate.kinds.vocabulary import Action
 from migrate.legacy.bootstrap import discover_install
 from migrate.legacy.model import Inventory
@@ -166,11 +166,15 @@ def _run_context(
 def inventory(config: Config, *, progress: Progress | None = None) -> InventoryReport:
     """Read the legacy install named by ``config.legacy`` and report counts and findings.
 
-    Raises ``LegacyError`` when the install or its database cannot be read at all; bad
-    objects inside it are findings in the report, never errors.
+    The findings are the ones ``check``, ``plan`` and ``audit`` show (the install's and its
+    mapping's, with the configured rules), and the counts are explained the way ``plan``
+    shows them (legacy → Cells). Raises ``LegacyError`` when the install or its database
+    cannot be read at all (bad objects inside it are findings, never errors), or
+    ``ConfigError`` when the mapping files are invalid.
     """
+    inputs = desired(config, progress=progress)
     return InventoryReport(
-        inventory=read_install(config.legacy, progress=progress or NullProgress())
+        inventory=inputs.inventory, findings=inputs.findings, breakdown=inputs.breakdown
     )
 
 
@@ -241,14 +245,24 @@ def resume(
             return continue_run(ctx, run, _planner(inputs, reader, progress), options)
 
 
-def status(config: Config, *, now: Now = _now) -> dict[str, object]:
+def status(
+    config: Config,
+    *,
+    run_id: int | None = None,
+    all_failures: bool = False,
+    now: Now = _now,
+) -> dict[str, object]:
     """The ``cells-migrate/status/1`` document of the state DB (no runs when it does not
-    exist yet). Raises ``CheckpointError`` when the state DB cannot be read."""
+    exist yet): every run, or only ``run_id``; each run's first failures, or all of them
+    with ``all_failures``. Raises ``CheckpointError`` when the state DB cannot be read or
+    has no run ``run_id``."""
     db = _existing_state(config, now=now)
     if db is None:
+        if run_id is not None:
+            raise CheckpointError(f"no run {run_id}: no state DB yet")
         return empty_status()
     with db:
-        return dict(db.status_report())
+        return dict(db.status_report(run_id=run_id, all_failures=all_failures))
 
 
 def rollback(
@@ -308,17 +322,22 @@ def audit(
     config: Config, options: AuditOptions, *, progress: Progress | None = None
 ) -> AuditReport:
     """Per-user access parity: Pydio's rules on the legacy data against Cells' rules on the
-    live Cells (read-only on both sides)."""
+    live Cells (read-only on both sides). The report carries the findings every report
+    shows (the comparison itself never uses the mapping)."""
+    inventory, rules = read_legacy(config, progress=progress)
+    strategy = PasswordStrategy(config.passwords.strategy.value)
+    findings = desired_inputs(inventory, rules, strategy=strategy).findings
     with open_cells(config, read_only=True) as client:
-        return audit_for_config(
+        report = audit_for_config(
             config,
             options,
             now=_now().timestamp(),
             client=client,
-            read_legacy=lambda: read_legacy(config, progress=progress),
+            read_legacy=lambda: (inventory, rules),
             open_as=_open_as(config),
             progress=progress,
         )
+    return replace(report, findings=findings)
 
 
 def share_redirects(

@@ -23,7 +23,13 @@ from migrate.kinds.user import TOOL_ACCOUNT_REASON
 from migrate.legacy.model import Finding, Severity
 from migrate.load.passwords import check_password_table
 from migrate.plan.run import DesiredInputs
-from migrate.reports import finding_to_json, sorted_findings
+from migrate.reports import (
+    counts_line,
+    finding_to_json,
+    findings_json,
+    render_findings,
+    sorted_findings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +60,15 @@ class CheckReport:
     """All checks and the findings of the legacy data and of the mapping."""
 
     results: tuple[CheckResult, ...]
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[Finding, ...] = ()  # the legacy install's and its mapping's: as everywhere
+    cells_findings: tuple[Finding, ...] = ()  # against the live Cells (plan: conflicts)
     cells_version: str | None = None
 
     @property
     def blockers(self) -> tuple[Finding, ...]:
         """Findings that forbid ``apply``."""
-        return tuple(f for f in self.findings if f.severity is Severity.BLOCKER)
+        found = self.findings + self.cells_findings
+        return tuple(f for f in found if f.severity is Severity.BLOCKER)
 
     @property
     def ok(self) -> bool:
@@ -76,7 +84,8 @@ class CheckReport:
             "checks": [
                 {"name": r.name, "status": r.status.value, "detail": r.detail} for r in self.results
             ],
-            "findings": [finding_to_json(f) for f in sorted_findings(self.findings)],
+            **findings_json(self.findings),
+            "cells_findings": [finding_to_json(f) for f in sorted_findings(self.cells_findings)],
         }
 
     def render_text(self, out: TextIO) -> None:
@@ -84,10 +93,11 @@ class CheckReport:
         marks = {Status.OK: "ok  ", Status.WARNING: "warn", Status.FAILED: "FAIL"}
         for result in self.results:
             out.write(f"[{marks[result.status]}] {result.name}: {result.detail}\n")
-        shown = [f for f in sorted_findings(self.findings) if f.severity is not Severity.INFO]
-        if shown:
-            out.write("\nFindings to review:\n")
-        for finding in shown:
+        out.write("\n")
+        render_findings(self.findings, out)
+        if self.cells_findings:
+            out.write(f"\nAgainst this Cells: {counts_line(self.cells_findings)}\n")
+        for finding in sorted_findings(self.cells_findings):
             out.write(
                 f"  [{finding.severity.value}] {finding.kind.value}:{finding.key}: "
                 f"{finding.message}\n"
@@ -105,7 +115,8 @@ class CheckReport:
 @dataclass(slots=True)
 class _Collector:
     results: list[CheckResult] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    findings: tuple[Finding, ...] = ()
+    cells_findings: list[Finding] = field(default_factory=list)
     version: ServerVersion | None = None
     logins: frozenset[str] = frozenset()  # the Cells logins the legacy users map to
 
@@ -130,7 +141,8 @@ def run_checks(
     version = collected.version
     return CheckReport(
         results=tuple(collected.results),
-        findings=tuple(dict.fromkeys(collected.findings)),
+        findings=collected.findings,
+        cells_findings=tuple(dict.fromkeys(collected.cells_findings)),
         cells_version=version.version if version else None,
     )
 
@@ -151,8 +163,7 @@ def _check_legacy(
         f"({inputs.inventory.source.era.value}): {counts['users']} users, "
         f"{counts['workspaces']} workspaces, {counts['rights']} rights",
     )
-    collected.findings.extend(inputs.inventory.findings)
-    collected.findings.extend(inputs.desired.findings)
+    collected.findings = inputs.findings
     collected.logins = frozenset(u.login for u in inputs.desired.users)
     desired = inputs.desired.counts()
     collected.add(
@@ -188,7 +199,9 @@ def _check_cells(
             account = client.account()
             client.services()  # admin-only endpoint: proves the token has admin rights
             if inputs is not None:
-                collected.findings += service_findings(inputs.desired, client.list_datasources())
+                collected.cells_findings += service_findings(
+                    inputs.desired, client.list_datasources()
+                )
         except CellsError as exc:
             hint = "" if isinstance(exc, CellsCredentialsRefused) else "; check cells.auth"
             collected.add("Cells authentication", Status.FAILED, f"{exc}{hint}")
@@ -196,7 +209,7 @@ def _check_cells(
     collected.version = version
     method = config.cells.auth.method.value
     collected.add("Cells authentication", Status.OK, f"{method} as {account!r}, an admin")
-    if account in collected.logins:
+    if account.casefold() in {login.casefold() for login in collected.logins}:
         collected.add(
             "tool account",
             Status.WARNING,

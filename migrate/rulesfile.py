@@ -51,13 +51,15 @@ _SECTIONS: dict[str, frozenset[str]] = {
     ),
     "workspaces": frozenset(
         {"skip_ids", "reserved_slugs", "default_rights", "personal_template_node",
-         "label_max", "description_max", "rename", "exclude", "force"}
+         "label_max", "description_max", "labels", "rename", "exclude", "force"}
     ),
     "datasources": frozenset(
         {"name_prefix", "name_max_length", "reserved_names", "reserved_prefix", "min_depth",
          "normalize", "rename", "folders"}
     ),
-    "users": frozenset({"lowercase_logins", "rename", "exclude", "force"}),
+    "users": frozenset(
+        {"lowercase_logins", "tool_account_rights", "rename", "exclude", "force"}
+    ),
     "groups": frozenset({"rename", "exclude", "force"}),
     "paths": frozenset({"variables", "rewrite"}),
     "audit": frozenset({"accept"}),  # read by migrate.audit (accepted differences)
@@ -335,10 +337,14 @@ def _workspaces(r: _Reader) -> WorkspaceRules:
         ),
         label_max=r.integer("workspaces.label_max", d.label_max, 1, 500),
         description_max=r.integer("workspaces.description_max", d.description_max, 0, 1000),
+        labels=tuple(sorted(r.str_map("workspaces.labels", _LABEL_CHECK).items())),
         overrides=_overrides(
             r, "workspaces", ("must be a valid slug (a-z, 0-9, '-')", ids.is_valid_slug)
         ),
     )
+
+
+_LABEL_CHECK = ("must be a label of 1 to 500 characters", lambda v: 0 < len(v.strip()) <= 500)
 
 
 def _datasource_folders(r: _Reader) -> tuple[str, ...]:
@@ -411,6 +417,7 @@ def _build(
     r.section("users")
     users = UserRules(
         lowercase_logins=r.boolean("users.lowercase_logins", True),
+        tool_account_rights=r.boolean("users.tool_account_rights", False),
         overrides=_overrides(r, "users", ("must be a login without '/'", _valid_login)),
     )
     r.section("groups")

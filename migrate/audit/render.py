@@ -15,6 +15,7 @@ from typing import TextIO
 
 from migrate.audit.model import Difference, LinkResult, LinkStatus, right_text
 from migrate.audit.report import AuditReport, difference_json, link_json
+from migrate.reports import counts_line, render_findings
 
 EXAMPLES = 3  # accepted differences shown per rule in text and Markdown
 
@@ -75,6 +76,8 @@ def render_text(report: AuditReport, out: TextIO) -> None:
         out.write("\nNotes:\n")
         for note in report.notes:
             out.write(f"  - {note}\n")
+    out.write("\nWhat the migration left out or changed (as inventory, check and plan show it):\n")
+    render_findings(report.findings, out)
 
 
 def _link_line(result: LinkResult) -> str:
@@ -136,6 +139,7 @@ def render_markdown(report: AuditReport, out: TextIO) -> None:
     out.write(f"# {head}\n\n")
     for line in rest:
         out.write(f"- {line}\n")
+    out.write(f"- {counts_line(report.findings)} (as inventory, check and plan show them)\n")
     if report.open:
         out.write("\n## Differences\n\n")
         out.write("| user | change | Pydio | Cells | place | Pydio source | Cells source |\n")

@@ -19,6 +19,8 @@ from migrate.audit.model import (
     right_text,
 )
 from migrate.config import AcceptRule
+from migrate.legacy.model import Finding
+from migrate.reports import finding_counts, finding_to_json, sorted_findings
 
 AUDIT_SCHEMA = "cells-migrate/audit/1"
 
@@ -67,6 +69,9 @@ class AuditReport:
     cells_version: str = ""
     users_compared: int = 0
     extra: dict[str, int] = field(default_factory=dict)
+    # What the migration leaves out or changes, as every report shows it (issue 17): the
+    # legacy install's and its mapping's findings (the comparison itself ignores them).
+    findings: tuple[Finding, ...] = ()
 
     @property
     def open(self) -> tuple[Difference, ...]:
@@ -128,6 +133,8 @@ class AuditReport:
             ],
             "sample": self.sample.to_json() if self.sample is not None else None,
             "notes": list(self.notes),
+            "findings": [finding_to_json(f) for f in sorted_findings(self.findings)],
+            "finding_counts": finding_counts(self.findings),
         }
 
     def to_json(self) -> dict[str, object]:

@@ -1,9 +1,13 @@
 """Roles: matched by Uuid, which is the role's natural key (the legacy role id).
 
 Body ``PUT /a/role/{Uuid}``; managed fields: label, AutoApplies (a sorted list: its order
-means nothing), IsTeam, ForceOverride. A live role with our id that is a user's or a
-group's role belongs to them: writing ours over it would change their rights (a conflict,
-whose ACLs are not sent either).
+means nothing), IsTeam, ForceOverride, and a team's owner. A legacy team keeps its owner
+as Cells gives a team's owner (role-autoapplies-and-teams.yaml, the UI's
+``saveSelectionAsTeam``): policies ``OWNER`` <the owner's user Uuid>, ``READ``/``WRITE``
+``user:<login>``, ``READ``/``WRITE`` ``profile:admin``. The owner's Uuid is the live
+user's when it exists, else the one the users stage creates it with. A live role with our
+id that is a user's or a group's role belongs to them: writing ours over it would change
+their rights (a conflict, whose ACLs are not sent either).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from migrate.cells.client import CellsClient
-from migrate.cells.models import Role
+from migrate.cells.models import Policy, Role
 from migrate.kinds.base import ApplyContext, DiffContext, Image, KindHandler, LiveJob, Written
 from migrate.kinds.fields import Fields, field_changes, flag
 from migrate.kinds.keys import ObjectRef
@@ -23,15 +27,47 @@ from migrate.mapping.desired import DesiredRole, DesiredState, RoleTarget
 BATCH = 100  # Uuids per role search
 
 
-def body(role: DesiredRole) -> Role:
-    """The ``PUT /a/role/{Uuid}`` object."""
+OWNER = "OWNER"
+
+
+def owner_policies(login: str, uuid: str) -> tuple[Policy, ...]:
+    """The policies Cells gives a team created by ``login`` (Uuid ``uuid``), in its order."""
+    return (
+        Policy(subject=uuid, action=OWNER),
+        Policy(subject=f"user:{login}", action="READ"),
+        Policy(subject=f"user:{login}", action="WRITE"),
+        Policy(subject="profile:admin", action="WRITE"),
+        Policy(subject="profile:admin", action="READ"),
+    )
+
+
+def body(role: DesiredRole, *, owner_uuid: str | None = None) -> Role:
+    """The ``PUT /a/role/{Uuid}`` object; a team with an owner carries the owner's
+    policies (``owner_uuid``: the owner's live Uuid, default the one it is created with).
+    Without policies Cells gives a role its defaults."""
+    uuid = owner_uuid or role.owner_uuid
+    policies = owner_policies(role.owner, uuid) if role.owner and uuid else ()
     return Role(
         uuid=role.uuid,
         label=role.label,
         is_team=role.is_team,
         force_override=role.force_override,
         auto_applies=role.auto_applies,
+        policies=policies,
     )
+
+
+def owner_of(role: Role) -> str | None:
+    """The owner a role's policies name: ``<login> (<Uuid>)``; None when it has none."""
+    owners = [p.subject for p in role.policies if p.action == OWNER and p.effect == "allow"]
+    if not owners:
+        return None
+    logins = sorted(
+        p.subject.removeprefix("user:")
+        for p in role.policies
+        if p.action == "WRITE" and p.subject.startswith("user:")
+    )
+    return f"{', '.join(logins) or '?'} ({', '.join(sorted(owners))})"
 
 
 def _batch(client: CellsClient, ids: Sequence[str]) -> LiveJob[Role]:
@@ -79,6 +115,8 @@ class RoleHandler(KindHandler[DesiredRole, Role]):
     def diff(self, desired: tuple[DesiredRole, ...], ctx: DiffContext) -> list[Action]:
         """create / update / noop / conflict per desired role (see the module docstring)."""
         by_id = {r.uuid: r for r in self.live(ctx.live)}
+        owners = {r.owner for r in desired if r.owner}
+        by_login = {u.login: u for u in ctx.live.users if u.login in owners and u.uuid}
         actions = []
         for role in desired:
             found = by_id.get(role.uuid)
@@ -89,7 +127,8 @@ class RoleHandler(KindHandler[DesiredRole, Role]):
                 action=ActionType.NOOP,
                 cells_id=role.uuid,
             )
-            wanted = self.fields(body(role))
+            live_owner = by_login.get(role.owner) if role.owner else None
+            wanted = self.fields(body(role, owner_uuid=live_owner.uuid if live_owner else None))
             if found is None:
                 changes = field_changes(wanted, None)
                 actions.append(replace(base, action=ActionType.CREATE, changes=changes))
@@ -111,12 +150,13 @@ class RoleHandler(KindHandler[DesiredRole, Role]):
 
     def fields(self, obj: Role) -> Fields:
         """Label, AutoApplies (sorted), IsTeam, ForceOverride (``AutoApplies:[""]`` of a
-        GET is dropped when it is read)."""
+        GET is dropped when it is read), and the owner its policies name."""
         return (
             ("label", obj.label),
             ("auto_applies", ", ".join(sorted(obj.auto_applies))),
             ("is_team", flag(obj.is_team)),
             ("force_override", flag(obj.force_override)),
+            ("owner", owner_of(obj)),
         )
 
     def image(self, obj: Role) -> Image:
@@ -132,8 +172,10 @@ class RoleHandler(KindHandler[DesiredRole, Role]):
         return obj.uuid
 
     def write(self, action: Action, obj: DesiredRole, ctx: ApplyContext) -> Written:
-        """Create or update the role."""
-        role = ctx.client.put_role(body(obj))
+        """Create or update the role (a team's owner by its live Uuid when the user exists
+        already, else by the one the users stage creates it with)."""
+        owner = ctx.client.get_user(obj.owner) if obj.owner else None
+        role = ctx.client.put_role(body(obj, owner_uuid=owner.uuid if owner else None))
         return Written(cells_id=role.uuid, after=self.image(role))
 
     def delete(

@@ -40,7 +40,8 @@ IDENTITY_FIELDS = frozenset({"profile"})
 # Cells admin. The ACLs of this account's role are skipped for it (UserHandler.blocks).
 TOOL_ACCOUNT_REASON = (
     "this is the account cells-migrate logs in with: it is never adopted or modified, and "
-    "its legacy rights are not migrated (use another admin account to migrate it)"
+    "its legacy rights are not sent to it unless the mapping sets users.tool_account_rights: "
+    "true (or use another admin account to migrate it)"
 )
 
 
@@ -62,6 +63,12 @@ def body(user: DesiredUser, *, uuid: str) -> User:
 def creates_user(action: Action) -> bool:
     """True for a user create: its password is a step recorded of its own."""
     return action.kind is Kind.USER and action.action is ActionType.CREATE
+
+
+def is_tool_login(login: str, tool_login: str | None) -> bool:
+    """True when ``login`` is the account the tool logs in with, ignoring case (a login
+    typed ``Admin`` in the config is Cells' ``admin``: never risk modifying it)."""
+    return tool_login is not None and login.casefold() == tool_login.casefold()
 
 
 def is_tool_account(action: Action) -> bool:
@@ -128,7 +135,7 @@ class UserHandler(KindHandler[DesiredUser, User]):
         for user in desired:
             found = by_login.get(user.login)
             action = self._diff_one(user, found, digests)
-            if user.login == ctx.tool_login:
+            if is_tool_login(user.login, ctx.tool_login):
                 action = replace(
                     action,
                     action=ActionType.SKIP,

@@ -92,6 +92,7 @@ log = logging.getLogger(__name__)
 
 PAGE = 1000  # rows per INSERT batch
 SHOWN_STEPS = 1000  # password steps listed in the status document
+SHOWN_FAILURES = 20  # failures listed per run in the status document (--failed: all)
 ROLLBACK_COMMAND = queries.ROLLBACK_COMMAND
 _RESUMABLE = (ItemStatus.PENDING, ItemStatus.FAILED, ItemStatus.SKIPPED)
 
@@ -417,18 +418,38 @@ class CheckpointDB:
         """Item counts per run, stage and status: ``{run_id: {stage: {status: n}}}``."""
         return queries.count_items(self._engine, self._boundary)
 
-    def status_report(self) -> dict[str, JsonValue]:
-        """The ``cells-migrate/status/1`` document of DESIGN.md (runs newest first).
+    def status_report(
+        self, *, run_id: int | None = None, all_failures: bool = False
+    ) -> dict[str, JsonValue]:
+        """The ``cells-migrate/status/1`` document of DESIGN.md (runs newest first; only run
+        ``run_id`` when given: ``CheckpointError`` when there is none).
 
-        Each run has ``counts`` (done, failed, pending, skipped, rolled_back) and, added to
-        the contract, ``fingerprint``, per-stage ``stages`` counts and ``passwords`` (the
-        password steps of the users it created, by state); ``passwords_not_set`` lists
-        (up to 1,000) the users whose newest password step is not done.
+        Each run has ``counts`` (done, failed, pending, skipped, rolled_back, and done split
+        into changed and unchanged) and, added to the contract, ``fingerprint``, per-stage
+        ``stages`` counts, ``passwords`` (the password steps of the users it created, by
+        state), ``outcome`` and ``failures`` with their reasons (the first
+        :data:`SHOWN_FAILURES`, all with ``all_failures``; ``failures_total`` counts them);
+        ``passwords_not_set`` lists (up to 1,000) the users whose newest password step is
+        not done.
         """
         counts = self.item_counts()
         passwords = queries.count_passwords(self._engine, self._boundary)
+        unchanged = queries.count_unchanged(self._engine, self._boundary)
+        failed = queries.count_failures(self._engine, self._boundary)
+        chosen = [self.get_run(run_id)] if run_id is not None else self.runs()
+        limit = None if all_failures else SHOWN_FAILURES
         entries: list[JsonValue] = [
-            status_entry(run, counts.get(run.id, {}), passwords.get(run.id)) for run in self.runs()
+            status_entry(
+                run,
+                counts.get(run.id, {}),
+                passwords.get(run.id),
+                unchanged=unchanged.get(run.id),
+                failures=queries.failures(self._engine, self._boundary, run.id, limit=limit)
+                if failed.get(run.id)
+                else (),
+                failures_total=failed.get(run.id, 0),
+            )
+            for run in chosen
         ]
         left: list[JsonValue] = [s.to_json() for s in self.password_steps_left()[:SHOWN_STEPS]]
         return {"schema": STATUS_SCHEMA, "runs": entries, "passwords_not_set": left}

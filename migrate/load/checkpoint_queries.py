@@ -11,10 +11,17 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
-from migrate.load.checkpoint_records import ItemRecord, PasswordStepLeft, item_record
+from migrate.load.checkpoint_records import (
+    FailureRecord,
+    ItemRecord,
+    PasswordStepLeft,
+    failure_record,
+    item_record,
+)
 from migrate.load.checkpoint_schema import (
     CHANGING_ACTIONS,
     Boundary,
+    ItemAction,
     ItemStatus,
     PasswordState,
     RunCommand,
@@ -123,3 +130,60 @@ def password_steps_left(engine: sa.Engine, boundary: Boundary) -> list[PasswordS
             )
     left = (PasswordState.PENDING, PasswordState.FAILED)
     return sorted((s for s in newest.values() if s.state in left), key=lambda s: s.login)
+
+
+def count_unchanged(engine: sa.Engine, boundary: Boundary) -> dict[int, dict[str, int]]:
+    """``done`` items whose action changed nothing (noop), per run and stage."""
+    query = (
+        sa.select(items.c.run_id, items.c.stage, sa.func.count().label("n"))
+        .where(
+            items.c.status == ItemStatus.DONE.value,
+            items.c.action == ItemAction.NOOP.value,
+        )
+        .group_by(items.c.run_id, items.c.stage)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    with boundary.guard("count unchanged items"), engine.connect() as conn:
+        for row in conn.execute(query):
+            counts.setdefault(int(row.run_id), {})[row.stage] = int(row.n)
+    return counts
+
+
+def _failure_filter() -> sa.ColumnElement[bool]:
+    # failed items, items a failure kept from being attempted (skipped at run time, with
+    # the reason; a plan's skip is not a failure), and failed password steps
+    return sa.or_(
+        items.c.status == ItemStatus.FAILED.value,
+        sa.and_(
+            items.c.status == ItemStatus.SKIPPED.value,
+            items.c.action != ItemAction.SKIP.value,
+            items.c.last_error.is_not(None),
+        ),
+        sa.and_(
+            items.c.password_state == PasswordState.FAILED.value,
+            items.c.status != ItemStatus.ROLLED_BACK.value,
+        ),
+    )
+
+
+def count_failures(engine: sa.Engine, boundary: Boundary) -> dict[int, int]:
+    """Failures (see :func:`failures`) per run."""
+    query = (
+        sa.select(items.c.run_id, sa.func.count().label("n"))
+        .where(_failure_filter())
+        .group_by(items.c.run_id)
+    )
+    with boundary.guard("count failures"), engine.connect() as conn:
+        return {int(row.run_id): int(row.n) for row in conn.execute(query)}
+
+
+def failures(
+    engine: sa.Engine, boundary: Boundary, run_id: int, *, limit: int | None = None
+) -> list[FailureRecord]:
+    """A run's failures in plan order, with their reasons: failed items, items not
+    attempted because of a failure, failed password steps (at most ``limit``)."""
+    query = sa.select(items).where(items.c.run_id == run_id, _failure_filter()).order_by(items.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    with boundary.guard(f"read the failures of run {run_id}"), engine.connect() as conn:
+        return [failure_record(row) for row in conn.execute(query)]

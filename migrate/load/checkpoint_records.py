@@ -8,7 +8,7 @@ command are enums from the row on; their stored form is their value (schema 2 un
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -199,6 +199,45 @@ def item_record(row: sa.Row[Any]) -> ItemRecord:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FailureRecord:
+    """One failure of a run, with its reason (``status``): an item that failed, an item a
+    failure kept from being attempted (``skipped``), or a failed password step."""
+
+    stage: Stage
+    kind: Kind
+    key: str
+    action: ItemAction
+    status: str  # "failed", "skipped" or "password failed"
+    reason: str
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """``{"stage", "kind", "key", "action", "status", "reason"}``."""
+        return {
+            "stage": self.stage.value,
+            "kind": self.kind.value,
+            "key": self.key,
+            "action": self.action.value,
+            "status": self.status,
+            "reason": self.reason,
+        }
+
+
+def failure_record(row: sa.Row[Any]) -> FailureRecord:
+    """A row of :func:`~migrate.load.checkpoint_queries.failures` as a record."""
+    status = row.status
+    if status not in (ItemStatus.FAILED.value, ItemStatus.SKIPPED.value):
+        status = "password failed"  # the user is there; its password step failed
+    return FailureRecord(
+        stage=Stage(row.stage),
+        kind=Kind(row.kind),
+        key=row.natural_key,
+        action=ItemAction(row.action),
+        status=status,
+        reason=row.last_error or "no reason recorded",
+    )
+
+
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -207,9 +246,22 @@ def status_entry(
     run: RunInfo,
     stages: Mapping[str, Mapping[str, int]],
     passwords: Mapping[str, int] | None = None,
+    *,
+    unchanged: Mapping[str, int] | None = None,
+    failures: Sequence[FailureRecord] = (),
+    failures_total: int = 0,
 ) -> JsonValue:
     """One run of the ``cells-migrate/status/1`` document, with totals, per-stage counts
-    and the password steps of the users it created (by state)."""
+    and the password steps of the users it created (by state).
+
+    ``done`` counts every confirmed item; ``changed`` and ``unchanged`` (a noop: Cells
+    already held it) split it. ``outcome`` says in one word what the run amounted to:
+    ``changed``, ``no-changes`` (nothing written: every item unchanged or skipped),
+    ``rolled-back``, ``failures``, ``running``, ``interrupted``, or for a rollback run
+    ``rollback``. ``failures`` lists the run's failures with their reasons (the first ones;
+    ``failures_total`` counts them all); a rollback run's are the objects it refused or
+    could not undo, and ``rollback`` holds what it did (runs, undone, refused, failed).
+    """
     totals = dict.fromkeys(_COUNTED, 0)
     per_stage: dict[str, JsonValue] = {}
     for stage in sorted(stages):
@@ -217,7 +269,18 @@ def status_entry(
         for status, n in stages[stage].items():
             counts[status] = counts.get(status, 0) + n
             totals[status] = totals.get(status, 0) + n
+        same = (unchanged or {}).get(stage, 0)
+        counts["unchanged"] = same
+        counts["changed"] = counts["done"] - same
         per_stage[stage] = dict(counts)
+    totals["unchanged"] = sum((unchanged or {}).values())
+    totals["changed"] = totals["done"] - totals["unchanged"]
+    listed: list[JsonValue] = [f.to_json() for f in failures]
+    rollback: JsonValue = None
+    if run.command is RunCommand.ROLLBACK:
+        rollback, listed, failures_total = _rollback_part(run.summary)
+        if isinstance(rollback, dict) and isinstance(rollback["by_stage"], dict):
+            per_stage = {s: {"undone": n} for s, n in rollback["by_stage"].items()}
     return {
         "id": run.id,
         "command": run.command.value,
@@ -230,4 +293,42 @@ def status_entry(
         "passwords": {
             state.value: (passwords or {}).get(state.value, 0) for state in PasswordState
         },
+        "outcome": _outcome(run, totals, failures_total),
+        "failures": listed,
+        "failures_total": failures_total,
+        "rollback": rollback,
     }
+
+
+def _outcome(run: RunInfo, totals: Mapping[str, int], failures_total: int) -> str:
+    if run.command is RunCommand.ROLLBACK:
+        return "rollback"
+    if run.status is RunStatus.ROLLED_BACK:
+        return "rolled-back"
+    if run.status in (RunStatus.RUNNING, RunStatus.INTERRUPTED):
+        return run.status.value
+    if failures_total or totals["failed"]:
+        return "failures"
+    if totals["changed"] == 0 and totals["rolled_back"] == 0:
+        return "no-changes"
+    return "changed"
+
+
+def _rollback_part(summary: JsonObject | None) -> tuple[JsonValue, list[JsonValue], int]:
+    """What a rollback run did, from the summary it recorded: ``{"runs", "undone",
+    "refused", "failed"}`` and its refusals and failures as failures."""
+    if not summary:
+        return None, [], 0
+    lines: list[JsonValue] = []
+    for status in ("refused", "failed"):
+        entries = summary.get(status)
+        for line in entries if isinstance(entries, list) else []:
+            lines.append({"status": status, "reason": str(line)})
+    part: dict[str, JsonValue] = {
+        "runs": summary.get("runs", []),
+        "undone": summary.get("undone", 0),
+        "by_stage": summary.get("by_stage", {}),
+        "refused": len([x for x in lines if isinstance(x, dict) and x["status"] == "refused"]),
+        "failed": len([x for x in lines if isinstance(x, dict) and x["status"] == "failed"]),
+    }
+    return part, lines, len(lines)

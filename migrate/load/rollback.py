@@ -28,7 +28,13 @@ from typing import TextIO
 from migrate.cells.client import CellsClient
 from migrate.errors import CheckpointError, MigrateError, PlanError
 from migrate.kinds.registry import handler_for
-from migrate.kinds.vocabulary import ActionType, Stage
+from migrate.kinds.vocabulary import (
+    NONE_SHOWN,
+    SENSITIVE_CHANGED,
+    ActionType,
+    FieldChange,
+    Stage,
+)
 from migrate.load.checkpoint import (
     CheckpointDB,
     ItemRecord,
@@ -52,6 +58,7 @@ class RollbackReport:
 
     runs: list[int] = field(default_factory=list)
     undone: int = 0
+    by_stage: dict[str, int] = field(default_factory=dict)  # undone per stage
     refused: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -62,10 +69,11 @@ class RollbackReport:
         """0 all undone, 3 some refused or failed (DESIGN.md: rollback 0 / 3 / 1)."""
         return 3 if self.refused or self.failed else 0
 
-    def count_undone(self) -> None:
-        """One more object undone (thread-safe)."""
+    def count_undone(self, stage: Stage) -> None:
+        """One more object of ``stage`` undone (thread-safe)."""
         with self.lock:
             self.undone += 1
+            self.by_stage[stage.value] = self.by_stage.get(stage.value, 0) + 1
 
     def refuse(self, line: str) -> None:
         """An object left alone because it changed since (thread-safe)."""
@@ -83,6 +91,7 @@ class RollbackReport:
             "schema": ROLLBACK_SCHEMA,
             "runs": self.runs,
             "undone": self.undone,
+            "by_stage": dict(sorted(self.by_stage.items())),
             "refused": self.refused,
             "failed": self.failed,
             "notes": self.notes,
@@ -100,6 +109,23 @@ class RollbackReport:
             out.write(f"  note: {note}\n")
         if self.refused:
             out.write("Objects changed since the run were left alone; --force undoes them too.\n")
+
+
+def since_text(changes: Sequence[FieldChange]) -> str:
+    """``field: as the run wrote it → as it is now, …`` for a refusal; a sensitive field
+    shows a marker, never its value (each ``FieldChange`` of ``changes_since`` holds the
+    written value as ``new`` and the current one as ``old``)."""
+    parts = []
+    for change in changes:
+        if change.sensitive:
+            parts.append(f"{change.field}: {SENSITIVE_CHANGED}")
+        else:
+            parts.append(f"{change.field}: {_shown(change.new)} → {_shown(change.old)}")
+    return "; ".join(parts)
+
+
+def _shown(value: str | None) -> str:
+    return NONE_SHOWN if value is None else repr(value)
 
 
 class _ChangedSince(Exception):
@@ -140,8 +166,11 @@ class Undoer:
                     "(a state DB from before cells-migrate kept after-images), so a change "
                     "made since cannot be told apart"
                 )
-            if handler.changed_since(item.after, live):
-                raise _ChangedSince(f"{ref} changed since run {item.run_id} wrote it")
+            changes = handler.changes_since(item.after, live)
+            if changes:
+                raise _ChangedSince(
+                    f"{ref} changed since run {item.run_id} wrote it: {since_text(changes)}"
+                )
         if undo.action is ActionType.DELETE:
             if live is not None:
                 refusal = "" if self.force else handler.delete_refusal(self.client, ref)
@@ -277,4 +306,4 @@ def _undo_one(undoer: Undoer, item: ItemRecord, writer: ItemWriter, report: Roll
         return
     writer.mark_rolled_back(item.id)
     if undone:
-        report.count_undone()
+        report.count_undone(item.stage)

@@ -129,7 +129,7 @@ def plan_to_apply(inputs: DesiredInputs, planner: Planner, options: ApplyOptions
 def refuse_blockers(inputs: DesiredInputs, *, force: bool) -> None:
     """Refuse to apply while the legacy data has blockers (``check`` lists them), unless
     ``force``: DESIGN.md, a blocker "must be fixed before apply". Raises ``PlanError``."""
-    found = [*inputs.inventory.findings, *inputs.desired.findings]
+    found = inputs.findings
     blockers = sorted(
         {f"{f.kind.value}:{f.key}: {f.message}" for f in found if f.severity is Severity.BLOCKER}
     )

@@ -19,8 +19,10 @@ from typing import TextIO
 
 from migrate.kinds.registry import handler_for
 from migrate.kinds.vocabulary import Action, ActionType, Kind
+from migrate.legacy.model import Finding, Severity
 from migrate.load.checkpoint_records import PasswordStepLeft
 from migrate.plan.diff import Plan
+from migrate.reports import findings_json, render_findings
 
 VERIFY_SCHEMA = "cells-migrate/verify/1"
 SETTLE_S = 10.0
@@ -36,6 +38,8 @@ class VerifyReport:
     missing: tuple[tuple[Kind, str], ...] = ()
     different: tuple[tuple[Kind, str, tuple[str, ...]], ...] = ()
     passwords: tuple[PasswordStepLeft, ...] = ()
+    # what the migration leaves out or changes on purpose: the findings every report shows
+    findings: tuple[Finding, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -59,14 +63,19 @@ class VerifyReport:
                 for k, key, fields in self.different
             ],
             "passwords": [p.to_json() for p in self.passwords],
+            **findings_json(self.findings),
         }
 
     def render_text(self, out: TextIO) -> None:
-        """A human summary."""
+        """A human summary, then the findings: what is not migrated (or not as it was) on
+        purpose, which "OK" does not cover."""
         verdict = "OK" if self.ok else "NOT OK"
+        left = sum(f.severity is not Severity.INFO for f in self.findings)
         out.write(
             f"verify: {verdict}: {self.checked} object(s) checked, {len(self.missing)} missing, "
-            f"{len(self.different)} different, {len(self.passwords)} password(s) not set\n"
+            f"{len(self.different)} different, {len(self.passwords)} password(s) not set"
+            + (f"; {left} finding(s) below name what is not migrated as it was" if left else "")
+            + "\n"
         )
         for kind, key in self.missing:
             out.write(f"  missing   {kind}:{key}\n")
@@ -77,6 +86,9 @@ class VerifyReport:
                 f"  password  user:{step.login} ({step.state.value} in run {step.run_id}): "
                 f"`cells-migrate resume --run {step.run_id}` sets it\n"
             )
+        if self.findings:
+            out.write("\n")
+            render_findings(self.findings, out)
 
 
 def _differs(action: Action) -> bool:
@@ -94,6 +106,7 @@ def verify_plan(plan: Plan) -> VerifyReport:
         different=tuple(
             (a.kind, a.key, tuple(c.field for c in a.changes)) for a in checked if _differs(a)
         ),
+        findings=plan.findings,
     )
 
 

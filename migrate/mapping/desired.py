@@ -135,6 +135,7 @@ class DesiredRole:
     is_team: bool = False
     force_override: bool = False
     owner: str | None = None  # Cells login of a team's owner
+    owner_uuid: str | None = None  # the Uuid the owner's Cells user is created with
     legacy_key: str = ""
 
 

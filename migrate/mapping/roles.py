@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from migrate.legacy.model import Finding, FindingKind, Inventory, LegacyRole, RoleKind
 from migrate.mapping.desired import DesiredRole
 from migrate.mapping.findings import info, warning
+from migrate.mapping.ids import stable_uuid
 from migrate.mapping.rules import MappingRules
 
 
@@ -123,6 +124,7 @@ def _role(
         is_team=role.kind is RoleKind.TEAM or role.owner is not None,
         force_override=role.force_override,
         owner=owner,
+        owner_uuid=stable_uuid("user", owner) if owner else None,
         legacy_key=rid,
     )
     return desired, findings

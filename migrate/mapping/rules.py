@@ -108,6 +108,9 @@ class WorkspaceRules:
     personal_template_node: str = "my-files"
     label_max: int = 500  # cells-api.md §1.3
     description_max: int = 1000
+    # legacy label -> Cells label; default: Pydio's workspace 0 "Default Files", which would
+    # sit beside Cells' own "Common Files" and "Personal Files" (issue 17)
+    labels: tuple[tuple[str, str], ...] = (("Default Files", "Pydio Default Files"),)
     overrides: Overrides = field(default_factory=Overrides)
 
 
@@ -134,6 +137,9 @@ class UserRules:
     """Login normalisation and user overrides."""
 
     lowercase_logins: bool = True
+    # The account the tool logs in with is never modified; its legacy rights are sent to
+    # its role only when asked (issue 17 point 7).
+    tool_account_rights: bool = False
     overrides: Overrides = field(default_factory=Overrides)
 
 

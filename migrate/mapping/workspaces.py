@@ -262,6 +262,32 @@ def _slugs(workspaces: list[LegacyWorkspace], rules: MappingRules) -> dict[str, 
     return result
 
 
+# Labels of Cells' own workspaces (and of Pydio's default one, which looks like them): a
+# migrated workspace labelled so sits beside them as a look-alike pair.
+CELLS_LOOKALIKES = frozenset({"common files", "personal files", "default files", "my files"})
+
+
+def _label(legacy: str, wid: str, rules: MappingRules) -> tuple[str, list[Finding]]:
+    """The Cells label (``workspaces.labels`` relabels), with an info finding either way
+    when it is or was a look-alike of Cells' own workspaces."""
+    relabel = dict(rules.workspaces.labels).get(legacy)
+    if relabel is not None and relabel != legacy:
+        msg = (
+            f"workspace {wid} ({legacy!r}) is labelled {relabel!r} on Cells, so that users "
+            "do not see it beside Cells' own 'Common Files' and 'Personal Files' as a "
+            "look-alike (mapping workspaces.labels; map the label to itself to keep it)"
+        )
+        return relabel, [info(FindingKind.WORKSPACE, wid, "label-changed", msg)]
+    if legacy.casefold() in CELLS_LOOKALIKES:
+        msg = (
+            f"workspace {wid} keeps its label {legacy!r}: users see it beside Cells' own "
+            "'Common Files' and 'Personal Files' (relabel it with workspaces.labels in a "
+            "mapping file)"
+        )
+        return legacy, [info(FindingKind.WORKSPACE, wid, "label-lookalike", msg)]
+    return legacy, []
+
+
 def _workspace(
     source: _Source,
     placement: Placement,
@@ -275,7 +301,8 @@ def _workspace(
     if slug != ids.slugify(ws.slug or ws.display):
         msg = f"workspace {wid}: slug {ws.slug!r} becomes {slug!r} on Cells"
         findings.append(info(FindingKind.WORKSPACE, wid, "slug-changed", msg))
-    label = ws.display or ws.slug or wid
+    label, relabelled = _label(ws.display or ws.slug or wid, wid, rules)
+    findings += relabelled
     description = legacy_text(source.options.get("USER_DESCRIPTION"))
     if len(label) > wrules.label_max or len(description) > wrules.description_max:
         msg = f"workspace {wid}: label or description cut to Cells' limits"

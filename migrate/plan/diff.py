@@ -11,9 +11,11 @@ from dataclasses import dataclass, field, replace
 from migrate.cells.client import CellsClient
 from migrate.kinds.base import DiffContext, key_set
 from migrate.kinds.registry import handler_for, in_stage_order
+from migrate.kinds.user import is_tool_login
 from migrate.kinds.vocabulary import Action, ActionType, Kind, Stage
 from migrate.legacy.model import Finding, Severity
-from migrate.mapping.desired import DesiredState
+from migrate.mapping.breakdown import KindCount
+from migrate.mapping.desired import DesiredState, RoleTarget
 from migrate.plan.fingerprint import Fingerprint, digest
 from migrate.plan.live import LiveState, read_live
 from migrate.progress import NullProgress, Progress
@@ -30,6 +32,7 @@ class Plan:
     fingerprint: Fingerprint = field(default_factory=Fingerprint)
     stages: tuple[Stage, ...] = ()  # empty: every stage
     cells_version: str = ""
+    breakdown: tuple[KindCount, ...] = ()  # legacy counts → Cells counts, with the reasons
 
     def summary(self) -> dict[str, int]:
         """Count per action type (every type present, zeros included)."""
@@ -57,10 +60,12 @@ def diff_state(
     *,
     stages: Sequence[Stage] = (),
     tool_login: str | None = None,
+    tool_account_rights: bool = False,
 ) -> tuple[Action, ...]:
     """Every action for ``desired`` against ``live`` (pure: no I/O), sorted by stage and
     dependency. Never a delete. ``stages`` keeps only those stages' actions; the user
-    ``tool_login`` (the account the tool uses) is never modified.
+    ``tool_login`` (the account the tool uses) is never modified, and no ACL is sent to its
+    role unless ``tool_account_rights`` (mapping ``users.tool_account_rights``).
 
     Each kind's handler diffs its objects, in stage order; the role references a handler
     finds blocked (a user or role in conflict, the tool's own account) are skipped by the
@@ -74,7 +79,10 @@ def diff_state(
         if handler.expensive and handler.stage not in wanted:
             continue
         found = handler.diff(handler.desired(desired), ctx)
-        ctx.blocked.update(handler.blocks(found))
+        blocked = handler.blocks(found)
+        if tool_account_rights:  # asked for (users.tool_account_rights): its ACLs are sent
+            blocked = {k: v for k, v in blocked.items() if not _tool_block(k, tool_login)}
+        ctx.blocked.update(blocked)
         actions += found
     # Each differ keeps its input's order (sorted by natural key in the desired state) and
     # the handlers run in stage order, so only the skips need placing: a stable sort on the
@@ -83,6 +91,10 @@ def diff_state(
     kept = [a for a in actions if a.stage in wanted]
     kept.sort(key=_stage_rank)
     return tuple(kept)
+
+
+def _tool_block(key: tuple[RoleTarget, str], tool_login: str | None) -> bool:
+    return key[0] is RoleTarget.USER and is_tool_login(key[1], tool_login)
 
 
 def _stage_rank(action: Action) -> int:
@@ -140,6 +152,7 @@ def build_plan(
     inputs_digest: str = "",
     password_digests: Iterable[tuple[str, str]] = (),
     tool_login: str | None = None,
+    tool_account_rights: bool = False,
 ) -> Plan:
     """Read the live state through ``client`` (read-only) and diff ``desired`` against it.
 
@@ -156,7 +169,12 @@ def build_plan(
         password_digests=password_digests,
     )
     return plan_from_live(
-        desired, live, stages=stages, inputs_digest=inputs_digest, tool_login=tool_login
+        desired,
+        live,
+        stages=stages,
+        inputs_digest=inputs_digest,
+        tool_login=tool_login,
+        tool_account_rights=tool_account_rights,
     )
 
 
@@ -167,13 +185,20 @@ def plan_from_live(
     stages: Sequence[Stage] = (),
     inputs_digest: str = "",
     tool_login: str | None = None,
+    tool_account_rights: bool = False,
 ) -> Plan:
     """The plan for an already-read live state (pure)."""
     fingerprint = Fingerprint.of(
         inputs=inputs_digest, desired=desired_digest(desired), live=live_digest(live)
     )
     return Plan(
-        actions=diff_state(desired, live, stages=stages, tool_login=tool_login),
+        actions=diff_state(
+            desired,
+            live,
+            stages=stages,
+            tool_login=tool_login,
+            tool_account_rights=tool_account_rights,
+        ),
         findings=desired.findings,
         fingerprint=fingerprint,
         stages=tuple(sorted(set(stages), key=lambda s: s.rank)),

@@ -10,10 +10,16 @@ import json
 from itertools import groupby
 from typing import TextIO
 
-from migrate.legacy.model import Severity
 from migrate.plan.actions import NONE_SHOWN, Action, ActionType, FieldChange
 from migrate.plan.diff import Plan
-from migrate.reports import finding_to_json, sorted_findings
+from migrate.reports import (
+    breakdown_json,
+    counts_line,
+    findings_json,
+    render_breakdown,
+    render_findings,
+    sorted_findings,
+)
 
 PLAN_SCHEMA = "cells-migrate/plan/1"
 _VERBS = {
@@ -43,7 +49,8 @@ def _document(plan: Plan, actions: list[dict[str, object]]) -> dict[str, object]
         "summary": plan.summary(),
         "by_kind": plan.by_kind(),
         "actions": actions,
-        "findings": [finding_to_json(f) for f in sorted_findings(plan.findings)],
+        "breakdown": breakdown_json(plan.breakdown),
+        **findings_json(plan.findings),
     }
 
 
@@ -102,11 +109,11 @@ def render_text(plan: Plan, out: TextIO) -> None:
             _write_action(action, out)
         if unchanged:
             out.write(f"  = {unchanged} unchanged\n")
-    blockers = [f for f in plan.findings if f.severity is Severity.BLOCKER]
-    if blockers:
-        out.write(f"\n{len(blockers)} blocker finding(s) (run `cells-migrate check`):\n")
-        for f in sorted_findings(tuple(blockers)):
-            out.write(f"  [blocker] {f.kind.value}:{f.key}: {f.message}\n")
+    out.write("\n")
+    render_findings(plan.findings, out)
+    if plan.breakdown:
+        out.write("\nlegacy → Cells (as `inventory` shows it):\n")
+        render_breakdown(plan.breakdown, out)
     out.write("\nby kind:\n")
     for kind, counts in plan.by_kind().items():
         out.write(f"  {kind:<11} {_summary_line(counts)}\n")
@@ -155,9 +162,14 @@ def render_markdown(plan: Plan, out: TextIO) -> None:
                 f"| `{a.action.symbol}` {a.action.value} | {a.kind.value} | `{_md(a.key)}` "
                 f"| {changes} | {_md(a.reason)} |\n"
             )
+    if plan.breakdown:
+        out.write("\n## Legacy → Cells\n\n| kind | legacy | Cells | why they differ |\n")
+        out.write("|---|---|---|---|\n")
+        for row in plan.breakdown:
+            out.write(f"| {row.kind} | {row.legacy} | {row.cells} | {_md(row.reasons_text())} |\n")
     findings = sorted_findings(plan.findings)
+    out.write(f"\n## Findings\n\n{counts_line(plan.findings)}\n\n")
     if findings:
-        out.write("\n## Findings\n\n")
         for f in findings:
             out.write(f"- **{f.severity.value}** {f.kind.value} `{_md(f.key)}`: {_md(f.message)}\n")
     if not plan.has_changes:

@@ -11,8 +11,10 @@ from dataclasses import dataclass, replace
 
 from migrate.cells.client import CellsClient
 from migrate.errors import PlanError
-from migrate.legacy.model import Inventory
+from migrate.legacy.model import Finding, Inventory
 from migrate.mapping import DesiredState, MappingRules, PasswordStrategy, map_inventory
+from migrate.mapping.breakdown import KindCount, count_breakdown
+from migrate.mapping.findings import all_findings
 from migrate.plan.actions import Stage
 from migrate.plan.diff import Plan, build_plan
 from migrate.plan.fingerprint import digest
@@ -29,6 +31,17 @@ class DesiredInputs:
     inventory: Inventory
     rules: MappingRules
     desired: DesiredState
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """The findings every report shows alike: the extractor's and the mapping's, one
+        per object and code (:func:`~migrate.mapping.findings.all_findings`)."""
+        return all_findings(self.inventory.findings, self.desired.findings)
+
+    @property
+    def breakdown(self) -> tuple[KindCount, ...]:
+        """Legacy counts → Cells counts, with the reasons (inventory and plan)."""
+        return count_breakdown(self.inventory, self.desired)
 
     @property
     def digest(self) -> str:
@@ -77,13 +90,10 @@ def make_plan(
     if not client.read_only:
         # The dry-run guarantee lives in the client (DESIGN.md): never plan without it.
         raise PlanError("a plan needs a read-only Cells client (CellsClient(read_only=True))")
-    # The plan shows the extractor's findings too (a corrupt role is a skip in the plan).
-    findings = sorted(
-        set(inputs.desired.findings) | set(inputs.inventory.findings),
-        key=lambda f: (f.kind, f.key, f.code, f.severity, f.message),
-    )
-    desired = replace(inputs.desired, findings=tuple(findings))
-    return build_plan(
+    # The plan shows the extractor's findings too (a corrupt role is a skip in the plan):
+    # the one list every report shows.
+    desired = replace(inputs.desired, findings=inputs.findings)
+    plan = build_plan(
         desired,
         client,
         stages=stages,
@@ -91,4 +101,6 @@ def make_plan(
         inputs_digest=inputs.digest,
         # The account the tool logs in with is never adopted or modified (kinds/user.py).
         tool_login=client.account(),
+        tool_account_rights=inputs.rules.users.tool_account_rights,
     )
+    return replace(plan, breakdown=inputs.breakdown)

@@ -116,6 +116,8 @@ def test_rollback_restores_the_state_before_the_run_including_updates(
     assert code == 3, report
     assert len(report["refused"]) == 2
     assert all("changed since run" in r for r in report["refused"])
+    # … each naming the field changed, as the run wrote it → as it is now
+    assert any("label: " in r and " → " in r for r in report["refused"]), report["refused"]
     # … unless forced: back to a fresh Cells
     code, report = run_json(config, "rollback", "--all", "--yes", "--force")
     assert code == 0, report
@@ -254,3 +256,30 @@ def test_rollback_never_deletes_a_group_that_still_holds_users(
     assert report["refused"]
     assert all("deleting it would delete them too" in r for r in report["refused"])
     assert len(emu.state()["users"]) == users
+
+
+def test_a_legacy_team_keeps_its_owner_as_cells_gives_a_teams_owner(
+    install: BuiltInstall, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    """Issue 17: the team role gets the owner's policies (role-autoapplies-and-teams.yaml:
+    OWNER <owner Uuid>, READ/WRITE user:<login>, READ/WRITE profile:admin), and a second
+    plan finds nothing to change."""
+    config = write_config(tmp_path, install.root, emu)
+    make_folders(config)
+    desired = commands.desired(load_config(config, {"PW": PASSWORD}), look_at_folders=False)
+    (team,) = [r for r in desired.desired.roles if r.owner]
+    assert run_json(config, "apply", "--yes")[0] == 0
+    state = emu.state()
+    owner_uuid = next(u["Uuid"] for u in state["users"] if u["Login"] == team.owner)
+    role = next(r for r in state["roles"] if r["Uuid"] == team.uuid)
+    policies = {(p["Action"], p["Subject"]) for p in role["Policies"]}
+    assert policies == {
+        ("OWNER", owner_uuid),
+        ("READ", f"user:{team.owner}"),
+        ("WRITE", f"user:{team.owner}"),
+        ("READ", "profile:admin"),
+        ("WRITE", "profile:admin"),
+    }
+    assert role["IsTeam"] is True
+    roles = [a for a in plan_actions(config) if a["kind"] == "role"]
+    assert {a["action"] for a in roles} <= {"noop", "skip"}

@@ -104,8 +104,11 @@ def test_layouts_check_then_fixed_install_applies_verifies_and_rolls_back(
     )
 
     code, report = run_json(config, "check", "--json")
-    blockers = [f for f in report["findings"] if f["severity"] == "blocker"]
+    # the install's findings (as inventory and plan show them) and those against this Cells
+    found = report["findings"] + report["cells_findings"]
+    blockers = [f for f in found if f["severity"] == "blocker"]
     assert code == 1
+    assert {f["code"] for f in report["cells_findings"]} == {"datasource-service-nested"}
     missing = {f["key"] for f in blockers if f["code"] == "datasource-folder-missing"}
     # storage/gone (the layout trap's workspace folder that is not there)
     assert missing == {str(install.storage_path / "gone")}

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from migrate.errors import CheckpointError
+from migrate.jsontypes import JsonValue
 from migrate.kinds.vocabulary import Kind, Stage
 from migrate.load.checkpoint import (
     STATUS_SCHEMA,
@@ -279,6 +281,25 @@ def test_last_changing_run_and_rollback_across_runs(db: CheckpointDB) -> None:
         db.resume_run(second, holder=ME)
 
 
+def counts(**given: int) -> dict[str, int]:
+    """A run's or a stage's counts in the status document (zeros for the others)."""
+    keys = ("done", "failed", "pending", "skipped", "rolled_back", "unchanged", "changed")
+    return {k: given.get(k, 0) for k in keys}
+
+
+def failure(key: str, status: str, reason: str, *, stage: str = "users") -> dict[str, str]:
+    """One entry of a run's ``failures`` in the status document (a create)."""
+    kind = stage.rstrip("s")
+    return {
+        "stage": stage,
+        "kind": kind,
+        "key": key,
+        "action": "create",
+        "status": status,
+        "reason": reason,
+    }
+
+
 def test_status_report_document(db: CheckpointDB, clock: Clock) -> None:
     run = db.start_run(command=RunCommand.APPLY, holder=ME, fingerprint="abc")
     users = [replace(p, password=True) for p in _plan(3)]
@@ -299,12 +320,20 @@ def test_status_report_document(db: CheckpointDB, clock: Clock) -> None:
                 "started_at": started,
                 "finished_at": None,
                 "fingerprint": "abc",
-                "counts": {"done": 1, "failed": 1, "pending": 2, "skipped": 1, "rolled_back": 0},
+                "counts": {**counts(done=1, failed=1, pending=2, skipped=1), "changed": 1},
                 "stages": {
-                    "acls": {"done": 0, "failed": 0, "pending": 1, "skipped": 1, "rolled_back": 0},
-                    "users": {"done": 1, "failed": 1, "pending": 1, "skipped": 0, "rolled_back": 0},
+                    "acls": counts(pending=1, skipped=1),
+                    "users": {**counts(done=1, failed=1, pending=1), "changed": 1},
                 },
                 "passwords": {"pending": 2, "done": 0, "failed": 1, "reset": 0},
+                "outcome": "running",
+                "failures": [
+                    failure("users-00000", "password failed", "password not set: x"),
+                    failure("users-00001", "failed", "e"),
+                    failure("acls-00000", "skipped", "r", stage="acls"),
+                ],
+                "failures_total": 3,
+                "rollback": None,
             }
         ],
         "passwords_not_set": [
@@ -319,6 +348,62 @@ def test_status_report_document(db: CheckpointDB, clock: Clock) -> None:
         PasswordState.FAILED,
         "password not set: x",
     )
+
+
+def _report(db: CheckpointDB, **kw: Any) -> Any:
+    """The status document, for indexing in assertions."""
+    return db.status_report(**kw)
+
+
+def test_status_tells_a_no_op_run_and_a_rolled_back_one_from_a_real_one(db: CheckpointDB) -> None:
+    created, _ = _apply_run(db, ItemAction.CREATE, n=3)
+    same, _ = _apply_run(db, ItemAction.NOOP, n=3)  # a re-run: Cells held everything
+    undo = db.start_run(command=RunCommand.ROLLBACK, holder=ME)
+    with db.writer(undo.id, holder=ME) as writer:
+        for item in db.done_items_newest_first(created):
+            writer.mark_rolled_back(item.id)
+    summary: dict[str, JsonValue] = {
+        "runs": [created],
+        "undone": 3,
+        "by_stage": {"users": 3},
+        "refused": ["x: y"],
+    }
+    db.finish_run(undo.id, holder=ME, status=RunStatus.PARTIAL, summary=summary)
+    db.set_run_status(created, RunStatus.ROLLED_BACK)
+    runs = {r["id"]: r for r in _report(db)["runs"]}
+    assert runs[same]["outcome"] == "no-changes"
+    assert runs[same]["counts"] == counts(done=3, unchanged=3)
+    assert runs[created]["outcome"] == "rolled-back"
+    assert runs[created]["counts"] == counts(rolled_back=3)
+    assert runs[undo.id]["outcome"] == "rollback"
+    assert runs[undo.id]["stages"] == {"users": {"undone": 3}}
+    assert runs[undo.id]["rollback"] == {
+        "runs": [created],
+        "undone": 3,
+        "by_stage": {"users": 3},
+        "refused": 1,
+        "failed": 0,
+    }
+    assert runs[undo.id]["failures"] == [{"status": "refused", "reason": "x: y"}]
+
+
+def test_status_lists_the_first_failures_and_all_of_one_run_on_request(db: CheckpointDB) -> None:
+    run = db.start_run(command=RunCommand.APPLY, holder=ME)
+    ids = db.record_planned(run.id, _plan(30))
+    with db.writer(run.id, holder=ME) as writer:
+        for n, item_id in enumerate(ids):
+            writer.mark_failed(item_id, error=f"refused {n}")
+    db.finish_run(run.id, holder=ME, status=RunStatus.PARTIAL)
+    other, _ = _apply_run(db, ItemAction.CREATE)
+    (_, entry) = _report(db)["runs"]  # newest first
+    assert entry["outcome"] == "failures"
+    assert entry["failures_total"] == 30
+    assert [f["reason"] for f in entry["failures"]] == [f"refused {n}" for n in range(20)]
+    (only,) = _report(db, run_id=run.id, all_failures=True)["runs"]
+    assert len(only["failures"]) == 30
+    assert _report(db, run_id=other)["runs"][0]["failures"] == []
+    with pytest.raises(CheckpointError, match="no run 99"):
+        db.status_report(run_id=99)
 
 
 def test_password_steps_are_batched_with_the_outcomes(db: CheckpointDB) -> None:

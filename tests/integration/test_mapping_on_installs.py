@@ -119,7 +119,7 @@ def test_lab_workspaces(lab: tuple[Inventory, DesiredState]) -> None:
         ),
         "default": (
             stable_uuid("workspace", "0"),
-            "Default Files",
+            "Pydio Default Files",  # workspaces.labels (issue 17)
             NodeKind.DATASOURCE,
             "files",
             "",
@@ -137,6 +137,32 @@ def test_lab_workspaces(lab: tuple[Inventory, DesiredState]) -> None:
     notebooks = next(w for w in state.workspaces if w.slug == "lab-notebooks")
     assert notebooks.template_resolution == 'DataSources.notebooks + "/" + User.Name'
     assert all(w.scope == "ADMIN" for w in state.workspaces)
+
+
+def test_the_default_workspace_is_relabelled_and_the_plan_says_so(
+    lab: tuple[Inventory, DesiredState], tmp_path: Path
+) -> None:
+    """Issue 17: Pydio's workspace 0 "Default Files" would sit beside Cells' own "Common
+    Files" and "Personal Files"; the default mapping relabels it, with an info finding, and
+    a mapping file can keep the label (the finding then says it is a look-alike)."""
+    inventory, state = lab
+    (changed,) = [f for f in state.findings if f.code == "label-changed"]
+    assert (changed.severity, changed.key) == (Severity.INFO, "0")
+    assert "'Default Files'" in changed.message
+    assert "'Pydio Default Files'" in changed.message
+    keep = tmp_path / "keep.yaml"
+    keep.write_text('workspaces:\n  labels: {"Default Files": "Default Files"}\n', "utf-8")
+    install = discover_install(LegacyConfig(install_path=SAMPLE))
+    rules = load_rules(
+        [keep],
+        path_variables=install.substitutions(),
+        path_rewrite=[(install.data_path, ORIGINAL_DATA)],
+    )
+    kept = map_inventory(inventory, rules, password_strategy=PasswordStrategy.KEEP_HASH)
+    assert {w.label for w in kept.workspaces if w.legacy_key == "0"} == {"Default Files"}
+    lookalikes = {f.key for f in kept.findings if f.code == "label-lookalike"}
+    assert "0" in lookalikes
+    assert not [f for f in kept.findings if f.code == "label-changed"]
 
 
 def test_lab_groups_roles_and_users(lab: tuple[Inventory, DesiredState]) -> None:

@@ -194,6 +194,18 @@ def test_a_failed_hash_write_is_finished_by_resume(
     # ldap.user has no legacy hash: its password is left to a reset, the others failed
     assert run["passwords"]["reset"] == 1
     assert run["passwords"]["failed"] == len(created) - 1
+    # status names each failure with its reason (issue 17): the first 20, all on request
+    assert run["outcome"] == "failures"
+    assert run["failures_total"] == len(created) - 1
+    assert {f["status"] for f in run["failures"]} == {"password failed"}
+    assert all(f["reason"] for f in run["failures"])
+    _, text, _ = _run(config, "status")
+    assert f"failures ({len(created) - 1}):" in text
+    assert "user:user00001 (create) password failed: " in text
+    _, every, _ = _run(config, "status", "--run", str(run["id"]), "--failed", "--json")
+    (listed,) = json.loads(every)["runs"]
+    assert {f["key"] for f in listed["failures"]} == created - {"ldap.user"}
+    assert "sha256:1000:" not in text + every
     code, out, _ = _run(config, "verify", "--json")
     assert code == 1
     assert {p["login"] for p in json.loads(out)["passwords"]} == created - {"ldap.user"}

@@ -126,7 +126,10 @@ def test_status_entry_totals_and_stages() -> None:
         summary=None,
     )
     entry = status_entry(
-        run, {"users": {"done": 2, "failed": 1}, "acls": {"skipped": 4}}, {"failed": 1}
+        run,
+        {"users": {"done": 2, "failed": 1}, "acls": {"skipped": 4}},
+        {"failed": 1},
+        unchanged={"users": 1},
     )
     assert entry == {
         "id": 3,
@@ -135,10 +138,23 @@ def test_status_entry_totals_and_stages() -> None:
         "started_at": "2026-01-02T03:04:05.600000+00:00",
         "finished_at": "2026-01-02T03:09:05.600000+00:00",
         "fingerprint": None,
-        "counts": {"done": 2, "failed": 1, "pending": 0, "skipped": 4, "rolled_back": 0},
+        "counts": {
+            **{"done": 2, "failed": 1, "pending": 0, "skipped": 4, "rolled_back": 0},
+            **{"unchanged": 1, "changed": 1},
+        },
         "stages": {
-            "acls": {"done": 0, "failed": 0, "pending": 0, "skipped": 4, "rolled_back": 0},
-            "users": {"done": 2, "failed": 1, "pending": 0, "skipped": 0, "rolled_back": 0},
+            "acls": {
+                **{"done": 0, "failed": 0, "pending": 0, "skipped": 4, "rolled_back": 0},
+                **{"unchanged": 0, "changed": 0},
+            },
+            "users": {
+                **{"done": 2, "failed": 1, "pending": 0, "skipped": 0, "rolled_back": 0},
+                **{"unchanged": 1, "changed": 1},
+            },
         },
         "passwords": {"pending": 0, "done": 0, "failed": 1, "reset": 0},
+        "outcome": "failures",
+        "failures": [],
+        "failures_total": 0,
+        "rollback": None,
     }

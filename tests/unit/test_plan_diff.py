@@ -288,3 +288,24 @@ def test_the_tools_own_account_is_never_modified() -> None:
     assert "logs in with" in action.reason
     other = _one(diff_state(DesiredState(users=(admin,)), live), Kind.USER, "admin")
     assert other.action is ActionType.ADOPT
+
+
+def test_no_acl_goes_to_the_tools_own_account_unless_asked() -> None:
+    """Issue 17: the plan says the tool's account is never modified, so its legacy rights
+    are not sent to its role either (ignoring case: ``Admin`` in the config is ``admin``),
+    unless the mapping asks (``users.tool_account_rights``); the account itself stays a
+    skip either way."""
+    admin = replace(_ada(), uuid="u-admin", login="admin", profile="admin", legacy_key="admin")
+    desired = DesiredState(users=(admin,), acls=(_acl("admin"), _acl("admin", "write")))
+    live = LiveState(
+        users=(_live_ada(login="admin", uuid="cells-admin", attributes=(("profile", "admin"),)),)
+    )
+    kept = diff_state(desired, live, tool_login="Admin")
+    acls = [a for a in kept if a.kind is Kind.ACL]
+    assert len(acls) == 2
+    assert {a.action for a in acls} == {ActionType.SKIP}
+    assert all("logs in with" in a.reason for a in acls)
+    asked = diff_state(desired, live, tool_login="Admin", tool_account_rights=True)
+    assert {a.action for a in asked if a.kind is Kind.ACL} == {ActionType.CREATE}
+    assert all(a.cells_id.startswith("cells-admin|") for a in asked if a.kind is Kind.ACL)
+    assert _one(asked, Kind.USER, "admin").action is ActionType.SKIP

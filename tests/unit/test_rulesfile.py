@@ -122,3 +122,9 @@ def test_missing_file_is_an_error_but_the_listed_default_falls_back(tmp_path: Pa
         load_rules([tmp_path / "nope.yaml"])
     rules = load_rules([tmp_path / "mappings" / "default.yaml"])
     assert rules.driver("fs").storage is StorageKind.LOCAL
+
+
+def test_the_tool_accounts_rights_are_sent_only_when_asked(tmp_path: Path) -> None:
+    assert load_rules().users.tool_account_rights is False
+    asked = write(tmp_path, "site.yaml", "users:\n  tool_account_rights: true\n")
+    assert load_rules([asked]).users.tool_account_rights is True
