@@ -1,0 +1,144 @@
+"""Shares end to end on the real Pydio 8.2.5 lab sample (tests/data/pydio8-sqlite) and the
+emulator: issue 15 "Done when".
+
+The sample has two public links (``f76aa2``: a file, password-protected; ``8deec3``: a
+folder, expiring) and one folder shared with pierre (read+write), plus an external user
+(``student.ext``). After ``apply`` each link opens at its Pydio 8 hash, the cell gives
+pierre the folder with read+write, the external user is a ``shared`` user; a second apply
+changes nothing; rollback removes links and cells; check, plan and verify name every share
+that is not migrated, with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.cells.client import CellsClient
+from migrate.cells.emulator import EmulatorConfig, EmulatorServer
+from migrate.cells.public import read_public_link
+from migrate.cells.shares import get_link, list_cells
+from migrate.config import AuthConfig, AuthMethod, CellsConfig
+from migrate.secret import Secret
+from tests.support.cli import make_folders, run, run_json, write_config
+
+pytestmark = pytest.mark.e2e
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "pydio8-sqlite"
+LAB = "/srv/pydio/lab-storage"
+LINKS = {"f76aa2", "8deec3"}
+EXPIRES = 1797122606  # link 8deec3's EXPIRE_TIME
+
+
+@pytest.fixture
+def emu() -> Iterator[EmulatorServer]:
+    with EmulatorServer(EmulatorConfig(seed=15, index_delay_s=0.0)) as server:
+        yield server
+
+
+def lab_copy(tmp: Path) -> Path:
+    """The sample's storage tree as listed in storage-listing.txt (folders and files)."""
+    lab = tmp / "lab"
+    for line in (SAMPLE / "storage-listing.txt").read_text().splitlines():
+        kind, _, rel = line.partition(" ")
+        target = lab / rel
+        if kind == "d":
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f"content of {rel}\n")
+    return lab
+
+
+def sample_config(tmp: Path, emu: EmulatorServer, extra: str = "") -> Path:
+    root = tmp / "sample"
+    shutil.copytree(SAMPLE, root)
+    lab = lab_copy(tmp)
+    rewrite = f"  path_rewrite:\n    - {{from: {LAB}, to: {lab}}}\n"
+    config = write_config(tmp, root, emu, extra)
+    text = config.read_text().replace(
+        f"  install_path: {root}\n", f"  install_path: {root}\n{rewrite}"
+    )
+    config.write_text(text)
+    make_folders(config)  # the data folders outside the lab (Common Files, My Files)
+    return config
+
+
+def admin_client(emu: EmulatorServer) -> CellsClient:
+    auth = AuthConfig(method=AuthMethod.PAT, token=Secret(emu.mint_pat("admin")))
+    return CellsClient(CellsConfig(url=emu.url, auth=auth), read_only=True)
+
+
+def share_actions(config: Path) -> list[dict[str, Any]]:
+    code, out, err = run(config, "plan", "--format", "json")
+    assert code == 0, err
+    return [a for a in json.loads(out)["actions"] if a["kind"] == "share"]
+
+
+def test_plan_shows_every_share_as_a_link_or_cell_to_create(
+    emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = sample_config(tmp_path, emu)
+    actions = {a["key"]: a["action"] for a in share_actions(config)}
+    assert actions == {
+        "link:8deec3": "create",
+        "link:f76aa2": "create",
+        "cell:Run 001 shared": "create",
+    }
+    code, out, _err = run(config, "plan")
+    assert code == 0
+    assert "\nshares:\n" in out
+    assert "  + share link:f76aa2" in out
+    assert "  + share cell:Run 001 shared" in out
+
+
+def test_apply_migrates_every_share_then_rerun_changes_nothing_then_rollback(
+    emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = sample_config(tmp_path, emu)
+    code, result = run_json(config, "apply", "--yes")
+    # the sample's S3 workspace roots on a folder the (empty) bucket does not have
+    assert code in (0, 3), result
+    assert [f for f in result["failures"] if f["kind"] == "share"] == []
+    with admin_client(emu) as client:
+        for link_hash in LINKS:
+            page = read_public_link(client, link_hash)
+            assert page is not None, link_hash
+            link = get_link(client, page.workspace)
+            assert link is not None
+            assert link.link_hash == link_hash
+        protected = read_public_link(client, "f76aa2")
+        assert protected is not None and protected.password
+        marie = client.get_user("marie")
+        assert marie is not None
+        laser = get_link(client, read_public_link(client, "8deec3").workspace)  # type: ignore[union-attr]
+        assert laser is not None
+        assert (laser.label, laser.access_end, laser.owner) == (
+            "Laser results",
+            str(EXPIRES),
+            marie.uuid,
+        )
+        cells = list_cells(client)
+        assert len(cells) == 1
+        student = client.get_user("student.ext")
+        assert student is not None
+        assert dict(student.attributes)["profile"] == "shared"
+    state = emu.state()
+    code, report = run_json(config, "verify")
+    assert [m for m in report["missing"] if m["kind"] == "share"] == []
+    assert [d for d in report["different"] if d["kind"] == "share"] == []
+    assert report["checked"] >= 3
+    assert [a for a in share_actions(config) if a["action"] != "noop"] == []
+    code, again = run_json(config, "apply", "--yes")
+    assert code in (0, 3), again
+    assert emu.state() == state
+    code, rolled = run_json(config, "rollback", "--stage", "shares", "--yes")
+    assert code == 0, rolled
+    with admin_client(emu) as client:
+        assert all(read_public_link(client, h) is None for h in LINKS)
+        assert list_cells(client) == []
