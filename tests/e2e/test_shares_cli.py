@@ -22,7 +22,7 @@ import pytest
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.public import read_public_link
-from migrate.cells.shares import get_link, list_cells
+from migrate.cells.shares import get_cell, get_link, list_cells
 from migrate.config import AuthConfig, AuthMethod, CellsConfig
 from migrate.secret import Secret
 from tests.support.cli import make_folders, run, run_json, write_config
@@ -113,7 +113,8 @@ def test_apply_migrates_every_share_then_rerun_changes_nothing_then_rollback(
             assert link is not None
             assert link.link_hash == link_hash
         protected = read_public_link(client, "f76aa2")
-        assert protected is not None and protected.password
+        assert protected is not None
+        assert protected.password
         marie = client.get_user("marie")
         assert marie is not None
         laser = get_link(client, read_public_link(client, "8deec3").workspace)  # type: ignore[union-attr]
@@ -125,6 +126,13 @@ def test_apply_migrates_every_share_then_rerun_changes_nothing_then_rollback(
         )
         cells = list_cells(client)
         assert len(cells) == 1
+        cell = get_cell(client, cells[0])
+        pierre = client.get_user("pierre")
+        assert cell is not None
+        assert pierre is not None
+        assert (cell.label, cell.owner) == ("Run 001 shared", marie.uuid)
+        assert dict(cell.acls)[pierre.uuid] == ("read", "write")
+        assert dict(cell.acls)[marie.uuid] == ("read", "write")
         student = client.get_user("student.ext")
         assert student is not None
         assert dict(student.attributes)["profile"] == "shared"
