@@ -348,12 +348,23 @@ def hash_min_length(client: CellsClient, role_id: str) -> int | None:
 def set_hash_min_length(client: CellsClient, role_id: str, length: int) -> None:
     """Set the ``HASH_MIN_LENGTH`` parameter of ``role_id`` to ``length`` (recorded in
     share-link-custom-hash.yaml: an ACL on workspace ``PYDIO_REPO_SCOPE_ALL``, no node)."""
-    acl = {
-        "Action": {"Name": HASH_MIN_LENGTH_ACTION},
+    reset_hash_min_length(client, role_id, None)
+    body = {
+        "Action": {"Name": HASH_MIN_LENGTH_ACTION, "Value": str(length)},
         "RoleID": role_id,
         "WorkspaceID": ALL_WORKSPACES,
     }
-    if hash_min_length(client, role_id) is not None:
-        client.transport.call("POST", "/a/acl/bulk/delete", body=acl)
-    body = {**acl, "Action": {"Name": HASH_MIN_LENGTH_ACTION, "Value": str(length)}}
     client.transport.call("PUT", "/a/acl", body=body)
+
+
+def reset_hash_min_length(client: CellsClient, role_id: str, length: int | None) -> None:
+    """Put ``role_id``'s ``HASH_MIN_LENGTH`` back to ``length`` (None: remove it)."""
+    if hash_min_length(client, role_id) is not None:
+        match = {
+            "Action": {"Name": HASH_MIN_LENGTH_ACTION},
+            "RoleID": role_id,
+            "WorkspaceID": ALL_WORKSPACES,
+        }
+        client.transport.call("POST", "/a/acl/bulk/delete", body=match)
+    if length is not None:
+        set_hash_min_length(client, role_id, length)

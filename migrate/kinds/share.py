@@ -44,6 +44,7 @@ from migrate.cells.shares import (
     put_cell,
     put_link,
     put_policies,
+    reset_hash_min_length,
     set_hash_min_length,
 )
 from migrate.errors import CellsError, CellsHTTPError
@@ -67,6 +68,7 @@ Desired = DesiredLink | DesiredCell
 Live = ShareLink | ShareCell
 LINK_BATCH = 20  # links read (public page + GET) per plan job
 KIND_KEY = "ShareKind"  # tags an image: "link" or "cell"
+HASH_LENGTH_KEY = "HashMinLengthLowered"  # in a link's image: the parameter it lowered
 OWNER_ACTIONS = ("read", "write")
 FRESH_LINK_NOTE = (
     "a new link password is set (Pydio 8 kept only a hash): it is written to "
@@ -288,7 +290,7 @@ class ShareHandler(KindHandler[Desired, Live]):
 
     def from_image(self, image: Mapping[str, object]) -> Live:
         """The link or cell an image describes."""
-        data = {k: v for k, v in image.items() if k != KIND_KEY}
+        data = {k: v for k, v in image.items() if k not in (KIND_KEY, HASH_LENGTH_KEY)}
         if image.get(KIND_KEY) == "cell":
             return ShareCell.from_json(data)
         return ShareLink.from_json(data)
@@ -300,12 +302,14 @@ class ShareHandler(KindHandler[Desired, Live]):
     # ---------------------------------------------------------------- writes
     def write(self, action: Action, obj: Desired, ctx: ApplyContext) -> Written:
         """Create or update the link or cell, then hand it over to its owner."""
-        live: Live = (
-            self._write_link(action, obj, ctx)
-            if isinstance(obj, DesiredLink)
-            else self._write_cell(action, obj, ctx)
-        )
-        return Written(cells_id=live.uuid, after=self.image(live))
+        if isinstance(obj, DesiredLink):
+            link, lowered = self._write_link(action, obj, ctx)
+            after = self.image(link)
+            if lowered is not None:
+                after[HASH_LENGTH_KEY] = lowered  # rollback puts the parameter back
+            return Written(cells_id=link.uuid, after=after)
+        cell = self._write_cell(action, obj, ctx)
+        return Written(cells_id=cell.uuid, after=self.image(cell))
 
     def _node(self, node: NodeRef, ctx: ApplyContext, subject: str) -> str:
         found = node_id(node, ctx.refs.folder_map())
@@ -319,14 +323,17 @@ class ShareHandler(KindHandler[Desired, Live]):
             raise CellsError(f"user {login!r} is not in Cells", subject=subject)
         return user.uuid
 
-    def _write_link(self, action: Action, obj: DesiredLink, ctx: ApplyContext) -> ShareLink:
+    def _write_link(
+        self, action: Action, obj: DesiredLink, ctx: ApplyContext
+    ) -> tuple[ShareLink, Image | None]:
         client, subject = ctx.client, f"share:{obj.key}"
         root = self._node(obj.root, ctx, subject)
         owner = self._user_uuid(client, obj.owner, subject)
         wanted = wanted_link(obj, root, owner)
         live = get_link(client, action.cells_id) if action.cells_id else None
+        lowered: Image | None = None
         if live is None:
-            live = self._create_link(obj, wanted, ctx)
+            live, lowered = self._create_link(obj, wanted, ctx)
         else:
             fresh = replace(
                 live,
@@ -351,15 +358,18 @@ class ShareHandler(KindHandler[Desired, Live]):
         final = get_link(client, live.uuid)
         if final is None:
             raise CellsError("the link disappeared right after it was written", subject=subject)
-        return final
+        return final, lowered
 
-    def _create_link(self, obj: DesiredLink, wanted: ShareLink, ctx: ApplyContext) -> ShareLink:
+    def _create_link(
+        self, obj: DesiredLink, wanted: ShareLink, ctx: ApplyContext
+    ) -> tuple[ShareLink, Image | None]:
         client, subject = ctx.client, f"share:{obj.key}"
         password = ctx.new_password() if wanted.password_required else None
         created = put_link(client, replace(wanted, policies=()), password=password)
+        lowered = None
         if created.link_hash != obj.link_hash:
             try:
-                self._allow_hash_length(client, len(obj.link_hash))
+                lowered = self._allow_hash_length(client, len(obj.link_hash))
                 created = put_link(client, created, custom_hash=obj.link_hash)
             except CellsHTTPError as exc:
                 delete_link(client, created.uuid)  # never leave a link at a random hash
@@ -372,19 +382,21 @@ class ShareHandler(KindHandler[Desired, Live]):
                 raise
         if password is not None and ctx.link_password is not None:
             ctx.link_password(obj, created.user_uuid, password)
-        return created
+        return created, lowered
 
-    def _allow_hash_length(self, client: CellsClient, length: int) -> None:
+    def _allow_hash_length(self, client: CellsClient, length: int) -> Image | None:
         """Lower the tool account's ``HASH_MIN_LENGTH`` to ``length`` when Cells' default
         (12) would refuse the Pydio 8 hash (recorded: the parameter ACL on the caller's
-        role, workspace ``PYDIO_REPO_SCOPE_ALL``)."""
+        role, workspace ``PYDIO_REPO_SCOPE_ALL``); what it was, when this call changed it."""
         if length >= DEFAULT_HASH_MIN_LENGTH:
-            return
+            return None
         me = self._user_uuid(client, client.account(), "share:hash-length")
         with self._hash_lock:  # links are written concurrently; one ACL per role
             current = hash_min_length(client, me)
-            if current is None or current > length:
-                set_hash_min_length(client, me, length)
+            if current is not None and current <= length:
+                return None
+            set_hash_min_length(client, me, length)
+        return {"Role": me, "Before": current}
 
     def _hand_over(
         self,
@@ -463,6 +475,14 @@ class ShareHandler(KindHandler[Desired, Live]):
         """Delete the link (its hidden user goes too) or the cell (its folder stays)."""
         if isinstance(live, ShareLink):
             delete_link(client, live.uuid)
+            lowered = (written or {}).get(HASH_LENGTH_KEY)
+            if isinstance(lowered, Mapping) and lowered.get("Role"):
+                before = lowered.get("Before")
+                with self._hash_lock:
+                    reset_hash_min_length(
+                        client, str(lowered["Role"]), before if isinstance(before, int) else None
+                    )
+                return ["the tool account's HASH_MIN_LENGTH parameter is put back"]
         else:
             delete_cell(client, live.uuid)
         return []

@@ -36,6 +36,12 @@ class VerifyReport:
     missing: tuple[tuple[Kind, str], ...] = ()
     different: tuple[tuple[Kind, str, tuple[str, ...]], ...] = ()
     passwords: tuple[PasswordStepLeft, ...] = ()
+    not_migrated: tuple[tuple[Kind, str, str], ...] = ()  # shares the tool cannot migrate
+
+    @property
+    def complete(self) -> bool:
+        """False while a legacy share is not migrated (it is listed with its reason)."""
+        return not self.not_migrated
 
     @property
     def ok(self) -> bool:
@@ -59,19 +65,30 @@ class VerifyReport:
                 for k, key, fields in self.different
             ],
             "passwords": [p.to_json() for p in self.passwords],
+            "complete": self.complete,
+            "not_migrated": [
+                {"kind": k.value, "key": key, "reason": reason}
+                for k, key, reason in self.not_migrated
+            ],
         }
 
     def render_text(self, out: TextIO) -> None:
         """A human summary."""
         verdict = "OK" if self.ok else "NOT OK"
+        if self.ok and not self.complete:
+            verdict = "INCOMPLETE"  # never "OK" while a share is not migrated
+        lost = f", {len(self.not_migrated)} share(s) not migrated" if self.not_migrated else ""
         out.write(
             f"verify: {verdict}: {self.checked} object(s) checked, {len(self.missing)} missing, "
-            f"{len(self.different)} different, {len(self.passwords)} password(s) not set\n"
+            f"{len(self.different)} different, {len(self.passwords)} password(s) not set"
+            f"{lost}\n"
         )
         for kind, key in self.missing:
             out.write(f"  missing   {kind}:{key}\n")
         for kind, key, fields in self.different:
             out.write(f"  different {kind}:{key} ({', '.join(fields) or 'conflict'})\n")
+        for kind, key, reason in self.not_migrated:
+            out.write(f"  not migrated {kind}:{key}: {reason}\n")
         for step in self.passwords:
             out.write(
                 f"  password  user:{step.login} ({step.state.value} in run {step.run_id}): "
@@ -93,6 +110,11 @@ def verify_plan(plan: Plan) -> VerifyReport:
         missing=tuple((a.kind, a.key) for a in checked if a.action is ActionType.CREATE),
         different=tuple(
             (a.kind, a.key, tuple(c.field for c in a.changes)) for a in checked if _differs(a)
+        ),
+        not_migrated=tuple(
+            (a.kind, a.key, a.reason)
+            for a in plan.actions
+            if a.action is ActionType.SKIP and a.kind is Kind.SHARE
         ),
     )
 

@@ -227,6 +227,7 @@ class DesiredLink:
     legacy_hash: Secret | None = field(default=None, repr=False)  # KEEP_HASH only
     legacy_key: str = ""  # the share id (= the hash)
     workspace_id: str = ""  # the legacy shared child workspace
+    file: bool = False  # a file is shared, not a folder
 
     @property
     def key(self) -> str:

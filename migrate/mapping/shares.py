@@ -256,6 +256,7 @@ def _link(share: LegacyShare, child: LegacyWorkspace, ctx: ShareContext) -> Desi
         legacy_hash=legacy_hash,
         legacy_key=sid,
         workspace_id=child.workspace_id,
+        file=is_file,
     )
 
 

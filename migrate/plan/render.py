@@ -11,7 +11,7 @@ from itertools import groupby
 from typing import TextIO
 
 from migrate.legacy.model import Severity
-from migrate.plan.actions import NONE_SHOWN, Action, ActionType, FieldChange
+from migrate.plan.actions import NONE_SHOWN, Action, ActionType, FieldChange, Kind
 from migrate.plan.diff import Plan
 from migrate.reports import finding_to_json, sorted_findings
 
@@ -111,8 +111,11 @@ def render_text(plan: Plan, out: TextIO) -> None:
     for kind, counts in plan.by_kind().items():
         out.write(f"  {kind:<11} {_summary_line(counts)}\n")
     out.write(f"\nPlan: {_summary_line(plan.summary())}.\n")
+    lost = unmigrated_shares(plan)
+    if lost:
+        out.write(f"Warning: {lost} legacy share(s) cannot be migrated (x lines above).\n")
     if not plan.has_changes:
-        out.write("No changes. Cells matches the legacy install.\n")
+        out.write(_no_changes(lost) + "\n")
 
 
 def _write_action(action: Action, out: TextIO) -> None:
@@ -160,5 +163,22 @@ def render_markdown(plan: Plan, out: TextIO) -> None:
         out.write("\n## Findings\n\n")
         for f in findings:
             out.write(f"- **{f.severity.value}** {f.kind.value} `{_md(f.key)}`: {_md(f.message)}\n")
+    lost = unmigrated_shares(plan)
+    if lost:
+        out.write(f"\n**Warning**: {lost} legacy share(s) cannot be migrated (skipped above).\n")
     if not plan.has_changes:
-        out.write("\nNo changes: Cells matches the legacy install.\n")
+        out.write("\n" + _no_changes(lost) + "\n")
+
+
+def unmigrated_shares(plan: Plan) -> int:
+    """How many legacy shares the plan skips (each a warning with its reason)."""
+    return sum(1 for a in plan.actions if a.kind is Kind.SHARE and a.action is ActionType.SKIP)
+
+
+def _no_changes(lost: int) -> str:
+    if lost:
+        return (
+            "Nothing left to write, but Cells does not match the legacy install: "
+            f"{lost} share(s) cannot be migrated."
+        )
+    return "No changes. Cells matches the legacy install."
