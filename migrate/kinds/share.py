@@ -77,6 +77,15 @@ FRESH_LINK_NOTE = (
 _DEPENDS_ON = {RoleTarget.USER: Kind.USER, RoleTarget.GROUP: Kind.GROUP, RoleTarget.ROLE: Kind.ROLE}
 
 
+def creates_link_password(action: Action) -> bool:
+    """True for the create of a link whose new password is recorded (the random CSV)."""
+    return (
+        action.kind is Kind.SHARE
+        and action.action is ActionType.CREATE
+        and action.reason == FRESH_LINK_NOTE
+    )
+
+
 def _datasource(node: NodeRef) -> str:
     return node.path.split("/", 1)[0]
 

@@ -11,13 +11,16 @@ that is not migrated, with its reason.
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
@@ -33,6 +36,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "pydio8-sqlite"
 LAB = "/srv/pydio/lab-storage"
 LINKS = {"f76aa2", "8deec3"}
 EXPIRES = 1797122606  # link 8deec3's EXPIRE_TIME
+LINK_PASSWORD = "Photon!Link1"
 
 
 @pytest.fixture
@@ -150,3 +154,86 @@ def test_apply_migrates_every_share_then_rerun_changes_nothing_then_rollback(
     with admin_client(emu) as client:
         assert all(read_public_link(client, h) is None for h in LINKS)
         assert list_cells(client) == []
+
+
+def _visitor_login(emu: EmulatorServer, link_hash: str, login: str, password: str) -> int:
+    body = {"AuthInfo": {"login": login, "password": password, "type": "credentials"}}
+    headers = {"X-Pydio-Minisite": link_hash}
+    reply = requests.post(f"{emu.url}/a/frontend/session", json=body, headers=headers, timeout=10)
+    return reply.status_code
+
+
+def _hidden_login(emu: EmulatorServer, link_hash: str) -> str:
+    with admin_client(emu) as client:
+        page = read_public_link(client, link_hash)
+        assert page is not None
+        link = get_link(client, page.workspace)
+        assert link is not None
+        return link.user_login
+
+
+def test_keep_hash_the_pydio8_link_password_opens_the_migrated_link(tmp_path: Path) -> None:
+    users_db = f"sqlite:///{tmp_path / 'cells-users.db'}"
+    extra = f"passwords:\n  strategy: keep-hash\n  cells_database_url: {users_db}\n"
+    config = EmulatorConfig(seed=15, index_delay_s=0.0, user_db_url=users_db)
+    with EmulatorServer(config) as emu:
+        cfg = sample_config(tmp_path, emu, extra)
+        code, result = run_json(cfg, "apply", "--yes")
+        assert code in (0, 3), result
+        assert [f for f in result["failures"] if f["kind"] == "share"] == []
+        hidden = _hidden_login(emu, "f76aa2")
+        assert _visitor_login(emu, "f76aa2", hidden, LINK_PASSWORD) == 200
+        assert _visitor_login(emu, "f76aa2", hidden, "not-the-password") == 401
+
+
+def test_random_strategy_writes_the_new_link_password_to_the_0600_csv(
+    emu: EmulatorServer, tmp_path: Path
+) -> None:
+    csv_path = tmp_path / "passwords.csv"
+    extra = f"passwords:\n  strategy: random\n  random_passwords_file: {csv_path}\n"
+    config = sample_config(tmp_path, emu, extra)
+    code, result = run_json(config, "apply", "--yes")
+    assert code in (0, 3), result
+    assert csv_path.stat().st_mode & 0o777 == 0o600
+    rows = dict(csv.reader(csv_path.read_text().splitlines()[1:]))
+    password = rows["link:f76aa2"]
+    hidden = _hidden_login(emu, "f76aa2")
+    assert _visitor_login(emu, "f76aa2", hidden, password) == 200
+
+
+def _expire(config: Path) -> None:
+    """Make link 8deec3 expired in the sample copy (same serialized length: 10 digits)."""
+    db = config.parent / "sample" / "data" / "plugins" / "conf.sql" / "pydio.db"
+    with sqlite3.connect(db) as conn:
+        (data,) = conn.execute(
+            "SELECT serialized_data FROM ajxp_simple_store WHERE object_id = '8deec3'"
+        ).fetchone()
+        raw = data if isinstance(data, bytes) else data.encode()
+        changed = raw.replace(str(EXPIRES).encode(), b"1000000000")
+        assert changed != raw
+        conn.execute(
+            "UPDATE ajxp_simple_store SET serialized_data = ? WHERE object_id = '8deec3'",
+            (changed if isinstance(data, bytes) else changed.decode(),),
+        )
+
+
+def test_an_expired_link_is_listed_with_its_reason_in_check_plan_and_verify(
+    emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = sample_config(tmp_path, emu)
+    _expire(config)
+    code, out, _err = run(config, "plan")
+    assert code == 0
+    assert "  x share 8deec3  (skip)" in out
+    assert "expired" in out
+    assert "Warning: 1 legacy share(s) cannot be migrated" in out
+    _code, out, _err = run(config, "check")
+    assert "8deec3" in out
+    assert run_json(config, "apply", "--yes")[0] in (0, 3)
+    code, out, _err = run(config, "verify")
+    assert not out.startswith("verify: OK")  # NOT OK here: the sample's S3 workspace
+    assert "1 share(s) not migrated" in out
+    assert "not migrated share:8deec3" in out
+    code, out, _err = run(config, "plan")
+    assert "No changes" not in out
+    assert "Warning: 1 legacy share(s) cannot be migrated" in out
