@@ -129,26 +129,24 @@ class ShareLink:
         )
 
     def body(self) -> Json:
-        """The ``ShareLink`` object to send: the object as read, with our managed fields."""
-        out: Json = {k: v for k, v in self.raw.items() if k not in ("Policies", "LinkUrl")}
-        out.update(
-            {
-                "Label": self.label,
-                "Description": self.description,
-                "RootNodes": [{"Uuid": u} for u in self.root_nodes],
-                "Permissions": list(self.permissions),
-                "ViewTemplateName": self.template,
-            }
-        )
+        """The ``ShareLink`` object to send. An update is the object as GET returned it
+        (``UserLogin``, ``UserUuid``, ``LinkHash``, policies unchanged: never a changed
+        hash, the hijack pitfall) with our managed fields; a create only those fields."""
+        out: Json = dict(self.raw) if self.uuid else {}
+        managed: Json = {"Label": self.label}
+        if self.description or self.uuid:
+            managed["Description"] = self.description
+        managed["RootNodes"] = [{"Uuid": u} for u in self.root_nodes]
+        managed["Permissions"] = list(self.permissions)
         for key, value in (("AccessEnd", self.access_end), ("MaxDownloads", self.max_downloads)):
             if value:
-                out[key] = value
+                managed[key] = value
             else:
                 out.pop(key, None)
+        managed["ViewTemplateName"] = self.template
+        out.update(managed)
         if self.uuid:
             out["Uuid"] = self.uuid
-        if self.link_hash:
-            out["LinkHash"] = self.link_hash  # as read: never a changed one (hijack pitfall)
         return out
 
 

@@ -379,6 +379,7 @@ class ShareHandler(KindHandler[Desired, Live]):
         if created.link_hash != obj.link_hash:
             try:
                 lowered = self._allow_hash_length(client, len(obj.link_hash))
+                # the object as the create returned it (as recorded), plus the hash
                 created = put_link(client, created, custom_hash=obj.link_hash)
             except CellsHTTPError as exc:
                 delete_link(client, created.uuid)  # never leave a link at a random hash
