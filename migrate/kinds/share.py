@@ -290,6 +290,8 @@ class ShareHandler(KindHandler[Desired, Live]):
         if isinstance(obj, ShareLink):
             out: Image = dict(obj.raw) if obj.raw else dict(obj.body())
             out["Policies"] = [dict(p.to_json()) for p in obj.policies]
+            if obj.password_required:
+                out["PasswordRequired"] = True
             out[KIND_KEY] = "link"
             return out
         body = obj.body()
