@@ -24,7 +24,7 @@ what it updated.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 
 from migrate.cells.client import CellsClient
@@ -75,6 +75,12 @@ FRESH_LINK_NOTE = (
     "passwords.random_passwords_file with strategy random, otherwise its owner sets one"
 )
 _DEPENDS_ON = {RoleTarget.USER: Kind.USER, RoleTarget.GROUP: Kind.GROUP, RoleTarget.ROLE: Kind.ROLE}
+
+
+def not_migrated(actions: Iterable[Action]) -> list[Action]:
+    """The legacy shares a plan skips (each with its reason): no verdict may say "no
+    changes" or "OK" while there is one."""
+    return [a for a in actions if a.kind is Kind.SHARE and a.action is ActionType.SKIP]
 
 
 def creates_link_password(action: Action) -> bool:
@@ -292,6 +298,8 @@ class ShareHandler(KindHandler[Desired, Live]):
             out["Policies"] = [dict(p.to_json()) for p in obj.policies]
             if obj.password_required:
                 out["PasswordRequired"] = True
+            if obj.link_hash:
+                out["LinkHash"] = obj.link_hash
             out[KIND_KEY] = "link"
             return out
         body = obj.body()

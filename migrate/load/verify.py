@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import TextIO
 
 from migrate.kinds.registry import handler_for
+from migrate.kinds.share import not_migrated
 from migrate.kinds.vocabulary import Action, ActionType, Kind
 from migrate.load.checkpoint_records import PasswordStepLeft
 from migrate.plan.diff import Plan
@@ -111,11 +112,7 @@ def verify_plan(plan: Plan) -> VerifyReport:
         different=tuple(
             (a.kind, a.key, tuple(c.field for c in a.changes)) for a in checked if _differs(a)
         ),
-        not_migrated=tuple(
-            (a.kind, a.key, a.reason)
-            for a in plan.actions
-            if a.action is ActionType.SKIP and a.kind is Kind.SHARE
-        ),
+        not_migrated=tuple((a.kind, a.key, a.reason) for a in not_migrated(plan.actions)),
     )
 
 

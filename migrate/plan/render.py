@@ -10,8 +10,9 @@ import json
 from itertools import groupby
 from typing import TextIO
 
+from migrate.kinds.share import not_migrated
 from migrate.legacy.model import Severity
-from migrate.plan.actions import NONE_SHOWN, Action, ActionType, FieldChange, Kind
+from migrate.plan.actions import NONE_SHOWN, Action, ActionType, FieldChange
 from migrate.plan.diff import Plan
 from migrate.reports import finding_to_json, sorted_findings
 
@@ -172,7 +173,7 @@ def render_markdown(plan: Plan, out: TextIO) -> None:
 
 def unmigrated_shares(plan: Plan) -> int:
     """How many legacy shares the plan skips (each a warning with its reason)."""
-    return sum(1 for a in plan.actions if a.kind is Kind.SHARE and a.action is ActionType.SKIP)
+    return len(not_migrated(plan.actions))
 
 
 def _no_changes(lost: int) -> str:

@@ -54,7 +54,11 @@ def child(wid: str, sub: str, **options: Any) -> LegacyWorkspace:
 
 
 def share(sid: str, kind: ShareType, workspace: str, **kw: Any) -> LegacyShare:
-    data = {"SHARE_TYPE": kind.value, "OWNER_ID": "marie", "REPOSITORY": workspace}
+    data: dict[str, object] = {
+        "SHARE_TYPE": kind.value,
+        "OWNER_ID": "marie",
+        "REPOSITORY": workspace,
+    }
     data.update(kw.pop("data", {}))
     return LegacyShare(
         share_id=sid,
@@ -181,7 +185,8 @@ def test_download_limit_reached_owner_gone_and_unknown_types_are_warnings() -> N
         (odd, "share-type-unsupported"),
     ):
         state = mapped(lab(legacy))
-        assert legacy.share_id not in {o.legacy_key for o in (*state.links, *state.cells)}
+        made = {link.legacy_key for link in state.links} | {c.legacy_key for c in state.cells}
+        assert legacy.share_id not in made
         assert code in {f.code for f in state.findings if f.key == legacy.share_id}
 
 
@@ -215,17 +220,16 @@ def _ctx(state: DesiredState, *shares: ShareLink | ShareCell) -> DiffContext:
 
 
 def _live_link(**kw: Any) -> ShareLink:
-    base = {
-        "uuid": "l1",
-        "link_hash": "abc123",
-        "label": "shared /pub",
-        "root_nodes": (NODE,),
-        "permissions": ("Preview", "Download", "Upload"),
-        "template": "pydio_shared_folder",
-        "policies": (Policy(subject="u-marie", action="OWNER"),),
-    }
-    base.update(kw)
-    return ShareLink(**base)
+    base = ShareLink(
+        uuid="l1",
+        link_hash="abc123",
+        label="shared /pub",
+        root_nodes=(NODE,),
+        permissions=("Preview", "Download", "Upload"),
+        template="pydio_shared_folder",
+        policies=(Policy(subject="u-marie", action="OWNER"),),
+    )
+    return dataclasses.replace(base, **kw)
 
 
 def test_link_diff_create_noop_update_and_hash_conflict() -> None:
