@@ -47,8 +47,11 @@ def _median(
     return median
 
 
+QUICK_APPLY_USERS = 40  # the CI size: outcomes only, a few seconds
+
+
 def _apply(args: argparse.Namespace, out: list[dict[str, object]]) -> None:
-    users = 150 if args.quick else args.apply_users
+    users = QUICK_APPLY_USERS if args.quick else args.apply_users
     with tempfile.TemporaryDirectory(prefix="cm-bench-apply-") as tmp, EmulatorProcess() as emu:
         work = prepare(Path(tmp), emu, users)
         state = Path(tmp) / "state.db"
@@ -82,7 +85,7 @@ def _ratios(latency: float, best: dict[str, ap.Throughput]) -> dict[str, object]
 
 
 def _checkpoint(args: argparse.Namespace, out: list[dict[str, object]]) -> None:
-    users = 150 if args.quick else args.apply_users
+    users = QUICK_APPLY_USERS if args.quick else args.apply_users
     with tempfile.TemporaryDirectory(prefix="cm-bench-ckpt-") as tmp, EmulatorProcess() as emu:
         work = prepare(Path(tmp), emu, users)
         state = Path(tmp) / "state.db"

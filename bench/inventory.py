@@ -1,7 +1,7 @@
 """Benchmark ``cells-migrate inventory`` on a generated Pydio 8 install in MariaDB.
 
     python bench/inventory.py                 # 100,000 users, 10,000 workspaces, 1,000,000 rights
-    python bench/inventory.py --quick         # 2,000 users (CI-sized, no timing assertion)
+    python bench/inventory.py --quick         # 600 users (CI-sized, no timing assertion)
     python bench/inventory.py --users 10000 --workspaces 1000 --rights 100000
 
 Builds the install with ``migrate.sample`` (real pydio-core create scripts, real PHP-serialized
@@ -47,11 +47,11 @@ def _drop_database() -> None:
 
 
 QUICK_SPEC = InstallSpec(
-    users=2000,
-    groups=40,
-    roles=10,
-    workspaces=200,
-    rights=20000,
+    users=600,
+    groups=12,
+    roles=5,
+    workspaces=60,
+    rights=6000,
     traps=False,
     real_hashes=0,
     collect_expected=False,

@@ -58,8 +58,8 @@ class Size:
 
 FULL = Size(users=100_000, groups=2_000, roles=500, workspaces=10_000, rights=1_000_000)
 TENTH = Size(users=10_000, groups=200, roles=50, workspaces=1_000, rights=100_000)
-QUICK = Size(users=2_000, groups=40, roles=10, workspaces=200, rights=20_000)
-QUICK_SMALL = Size(users=500, groups=10, roles=5, workspaces=50, rights=5_000)
+QUICK = Size(users=600, groups=12, roles=5, workspaces=60, rights=6_000)
+QUICK_SMALL = Size(users=150, groups=3, roles=2, workspaces=15, rights=1_500)
 
 
 def _preload_half(config_path: Path, emu: EmulatorProcess) -> int:

@@ -38,6 +38,7 @@ pytestmark = pytest.mark.integration
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "state-v2"
 ME = LockHolder(host="box", pid=4242, user="ops")
+RECORDED_ROOT = "/tmp/i14/fixture"  # where that release's test install was
 
 
 def _copy_rows(source: Path, url: str) -> None:
@@ -116,9 +117,33 @@ def test_the_previous_release_state_db_reads_into_typed_records_unchanged(url: s
         engine.dispose()
 
 
-def test_its_runs_roll_back_through_the_handlers(url: str) -> None:
+def _move_folders(url: str, root: Path) -> None:
+    """The datasource folders that release recorded (under its own temporary folder) moved
+    under ``root`` and created there: the emulator, like Cells, refuses a datasource over a
+    folder that does not exist."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE items SET after_image = REPLACE(after_image, :old, :new)"),
+                {"old": RECORDED_ROOT, "new": str(root)},
+            )
+            images = conn.execute(
+                sa.text("SELECT after_image FROM items WHERE kind = 'datasource'")
+            ).scalars()
+            for image in images:
+                if image:
+                    Path(json.loads(image)["StorageConfiguration"]["folder"]).mkdir(
+                        parents=True, exist_ok=True
+                    )
+    finally:
+        engine.dispose()
+
+
+def test_its_runs_roll_back_through_the_handlers(url: str, tmp_path: Path) -> None:
     """Cells holds what the previous release wrote (its after-images, written back); this
     release finds nothing changed since, undoes every run, and Cells is as it was."""
+    _move_folders(url, tmp_path / "install")
     with EmulatorServer(EmulatorConfig(seed=2, index_delay_s=0.0)) as emu:
         pristine = comparable(emu.state())
         auth = AuthConfig(method=AuthMethod.PAT, token=Secret(emu.mint_pat("admin")))

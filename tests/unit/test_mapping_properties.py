@@ -137,7 +137,7 @@ def _map(inv: Inventory) -> DesiredState:
 
 
 PROPERTY = settings(
-    max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
