@@ -63,6 +63,10 @@ class InventoryReport:
         out.write(f"Era: {source.era.value}\n\n")
         for name, count in self.inventory.counts().items():
             out.write(f"  {name:<11} {count:>9}\n")
+        kinds = Counter(share.share_type.value for share in self.inventory.shares)
+        if kinds:
+            shown = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+            out.write(f"  (shares by type: {shown})\n")
         findings = sorted_findings(self.inventory.findings)
         tally = Counter(f.severity for f in findings)
         out.write(

@@ -366,3 +366,37 @@ def reset_hash_min_length(client: CellsClient, role_id: str, length: int | None)
         client.transport.call("POST", "/a/acl/bulk/delete", body=match)
     if length is not None:
         set_hash_min_length(client, role_id, length)
+
+
+def own_link_on(client: CellsClient, root: str, label: str) -> ShareLink | None:
+    """A link the caller owns on node ``root`` with ``label`` (``POST /a/share/resources``
+    LINKS, owned): what a create whose answer was lost made. Cells lists one link per node,
+    so this finds it only when it is the node's listed one."""
+    body = {"ShareType": "LINKS", "OwnedBySubject": True}
+    data = client.transport.call("POST", "/a/share/resources", body=body)
+    resources = data.get("Resources") if isinstance(data, Mapping) else None
+    for res in resources or []:
+        if not isinstance(res, Mapping):
+            continue
+        node, link = res.get("Node"), res.get("Link")
+        if not isinstance(node, Mapping) or not isinstance(link, Mapping):
+            continue
+        if node.get("Uuid") == root and link.get("Label") == label and link.get("Uuid"):
+            return get_link(client, str(link["Uuid"]))
+    return None
+
+
+def cell_on(client: CellsClient, root: str, label: str) -> ShareCell | None:
+    """The cell the caller can list on node ``root`` with ``label`` (a re-run's lookup)."""
+    for uuid in list_cells(client):
+        cell = get_cell(client, uuid)
+        if cell is not None and cell.root_nodes == (root,) and cell.label == label:
+            return cell
+    return None
+
+
+def cell_json(cell: ShareCell) -> Json:
+    """A cell as Cells answers it (what a retried create returns when it had landed)."""
+    out = cell.body()
+    out["Policies"] = [dict(p.to_json()) for p in cell.policies]
+    return out

@@ -33,6 +33,8 @@ from migrate.cells.shares import (
     DEFAULT_HASH_MIN_LENGTH,
     ShareCell,
     ShareLink,
+    cell_json,
+    cell_on,
     delete_cell,
     delete_link,
     get_cell,
@@ -41,6 +43,7 @@ from migrate.cells.shares import (
     hash_min_length,
     link_by_hash,
     list_cells,
+    own_link_on,
     put_cell,
     put_link,
     put_policies,
@@ -48,6 +51,7 @@ from migrate.cells.shares import (
     set_hash_min_length,
 )
 from migrate.errors import CellsError, CellsHTTPError
+from migrate.jsontypes import JsonValue
 from migrate.kinds.base import ApplyContext, DiffContext, Image, KindHandler, LiveJob, Written
 from migrate.kinds.fields import UNRESOLVED_PREFIX, Fields, field_changes, flag, node_id
 from migrate.kinds.keys import ObjectRef
@@ -384,7 +388,13 @@ class ShareHandler(KindHandler[Desired, Live]):
     ) -> tuple[ShareLink, Image | None]:
         client, subject = ctx.client, f"share:{obj.key}"
         password = ctx.new_password() if wanted.password_required else None
-        created = put_link(client, replace(wanted, policies=()), password=password)
+        root, label = wanted.root_nodes[0], wanted.label
+
+        def made() -> JsonValue:  # a lost answer: never a second link
+            found = own_link_on(client, root, label)
+            return dict(found.raw) if found is not None else None
+
+        created = put_link(client, replace(wanted, policies=()), password=password, check=made)
         lowered = None
         if created.link_hash != obj.link_hash:
             try:
@@ -462,11 +472,16 @@ class ShareHandler(KindHandler[Desired, Live]):
         wanted = wanted_cell(obj, root, acls, owner)
         uuid = action.cells_id
         if not uuid:
-            found = _find_cell(
-                [c for u in list_cells(client) if (c := get_cell(client, u))], root, obj.label
-            )
+            found = cell_on(client, root, obj.label)
             uuid = found.uuid if found is not None else ""
-        live = put_cell(client, replace(wanted, uuid=uuid, policies=()))
+
+        def made() -> JsonValue:  # a lost answer: never a second cell
+            again = cell_on(client, root, obj.label)
+            return cell_json(again) if again is not None else None
+
+        live = put_cell(
+            client, replace(wanted, uuid=uuid, policies=()), check=None if uuid else made
+        )
         self._hand_over(client, live.uuid, live.policies, owner, obj.owner)
         final = get_cell(client, live.uuid)
         if final is None:
