@@ -16,6 +16,7 @@ import json
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,14 @@ import requests
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
 from migrate.cells.public import read_public_link
-from migrate.cells.shares import get_cell, get_link, list_cells
+from migrate.cells.shares import (
+    ShareLink,
+    get_cell,
+    get_link,
+    list_cells,
+    put_link,
+    set_hash_min_length,
+)
 from migrate.config import AuthConfig, AuthMethod, CellsConfig
 from migrate.secret import Secret
 from tests.support.cli import make_folders, run, run_json, write_config
@@ -237,3 +245,58 @@ def test_an_expired_link_is_listed_with_its_reason_in_check_plan_and_verify(
     code, out, _err = run(config, "plan")
     assert "No changes" not in out
     assert "Warning: 1 legacy share(s) cannot be migrated" in out
+
+
+def writer_client(emu: EmulatorServer) -> CellsClient:
+    auth = AuthConfig(method=AuthMethod.PAT, token=Secret(emu.mint_pat("admin")))
+    return CellsClient(CellsConfig(url=emu.url, auth=auth), read_only=False)
+
+
+def test_a_hash_held_by_another_link_is_a_conflict_never_taken_over(
+    emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = sample_config(tmp_path, emu)
+    assert run_json(config, "apply", "--yes", "--stage", "datasources")[0] == 0
+    with writer_client(emu) as client:
+        other = client.stat_node("experiments/run-001")
+        assert other is not None
+        admin = client.get_user("admin")
+        assert admin is not None
+        set_hash_min_length(client, admin.uuid, 6)
+        theirs = put_link(client, ShareLink(label="someone else's", root_nodes=(other.uuid,)))
+        theirs = put_link(client, theirs, custom_hash="8deec3")
+    actions = {a["key"]: a for a in share_actions(config)}
+    assert actions["link:8deec3"]["action"] == "conflict"
+    assert "never taken over" in actions["link:8deec3"]["reason"]
+    run_json(config, "apply", "--yes", "--force")
+    with admin_client(emu) as client:
+        still = get_link(client, theirs.uuid)
+        assert still is not None
+        assert (still.link_hash, still.label) == ("8deec3", "someone else's")
+
+
+def test_a_link_changed_by_hand_is_updated_and_rollback_puts_the_hand_change_back(
+    emu: EmulatorServer, tmp_path: Path
+) -> None:
+    config = sample_config(tmp_path, emu)
+    assert run_json(config, "apply", "--yes")[0] in (0, 3)
+    with writer_client(emu) as client:
+        page = read_public_link(client, "8deec3")
+        assert page is not None
+        link = get_link(client, page.workspace)
+        assert link is not None
+        put_link(client, replace(link, label="renamed by hand"))
+    actions = {a["key"]: a for a in share_actions(config)}
+    assert actions["link:8deec3"]["action"] == "update"
+    code, result = run_json(config, "apply", "--yes", "--stage", "shares", "--force")
+    assert code == 0, result
+    with admin_client(emu) as client:
+        fixed = get_link(client, page.workspace)
+        assert fixed is not None
+        assert fixed.label == "Laser results"
+    code, rolled = run_json(config, "rollback", "--yes")
+    assert code == 0, rolled
+    with admin_client(emu) as client:
+        back = get_link(client, page.workspace)
+        assert back is not None
+        assert (back.label, back.link_hash) == ("renamed by hand", "8deec3")
