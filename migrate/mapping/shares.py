@@ -22,8 +22,9 @@ From legacy-model.md §8.3/§9 and the share recordings (cells-v3-recordings/REA
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from migrate.legacy.model import (
     Finding,
@@ -211,7 +212,7 @@ def _link(share: LegacyShare, child: LegacyWorkspace, ctx: ShareContext) -> Desi
         return _skip(
             sid,
             "share-expired",
-            f"link {sid} expired at {share.expire_time} (unix time); set "
+            f"link {sid} expired on {_when(share.expire_time)}; set "
             "shares.migrate_expired in a mapping file to migrate it anyway",
         )
     used = _int(share.data.get("DOWNLOAD_COUNT"))
@@ -324,8 +325,6 @@ def _role_ref(role_id: str, hidden: set[str], ctx: ShareContext) -> RoleRef | No
 
 def _unique_names(cells: Iterable[DesiredCell]) -> tuple[DesiredCell, ...]:
     """Cells sorted by label, each with a unique ``name`` (``label``, ``label (2)``, …)."""
-    from dataclasses import replace
-
     out: list[DesiredCell] = []
     seen: dict[str, int] = {}
     for cell in sorted(cells, key=lambda c: (c.label, c.legacy_key)):
@@ -334,6 +333,13 @@ def _unique_names(cells: Iterable[DesiredCell]) -> tuple[DesiredCell, ...]:
         name = cell.label if count == 1 else f"{cell.label} ({count})"
         out.append(replace(cell, name=name))
     return tuple(out)
+
+
+def _when(unix: int | None) -> str:
+    """A unix time as a UTC date and time (for messages)."""
+    if unix is None:
+        return "?"
+    return dt.datetime.fromtimestamp(unix, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _int(value: object) -> int | None:
