@@ -57,7 +57,7 @@ from migrate.kinds.fields import UNRESOLVED_PREFIX, Fields, field_changes, flag,
 from migrate.kinds.keys import ObjectRef
 from migrate.kinds.live_state import LiveState
 from migrate.kinds.resolve import ROOT_GROUP, Resolver
-from migrate.kinds.vocabulary import Action, ActionType, Kind, Stage
+from migrate.kinds.vocabulary import Action, ActionType, FieldChange, Kind, Stage
 from migrate.mapping.desired import (
     DesiredCell,
     DesiredLink,
@@ -222,12 +222,16 @@ class ShareHandler(KindHandler[Desired, Live]):
         links = {s.link_hash: s for s in shares if isinstance(s, ShareLink)}
         cells = [s for s in shares if isinstance(s, ShareCell)]
         tool = resolver.user_ids.get(ctx.tool_login or "", "")
+        names = {uid: f"user:{login}" for login, uid in resolver.user_ids.items()}
+        names.update({uid: f"group:{path}" for path, uid in resolver.group_ids.items()})
+        names.update({uid: path for path, uid in resolver.folders.items()})
         actions = []
         for obj in desired:
             if isinstance(obj, DesiredLink):
-                actions.append(self._diff_link(obj, links.get(obj.link_hash), resolver))
+                action = self._diff_link(obj, links.get(obj.link_hash), resolver)
             else:
-                actions.append(self._diff_cell(obj, cells, resolver, tool))
+                action = self._diff_cell(obj, cells, resolver, tool)
+            actions.append(replace(action, changes=_shown(action.changes, names)))
         return actions
 
     def _diff_link(self, link: DesiredLink, found: ShareLink | None, r: Resolver) -> Action:
@@ -548,6 +552,23 @@ def _links_job(client: CellsClient, hashes: list[str]) -> LiveJob[Live]:
         return out
 
     return job
+
+
+def _shown(changes: tuple[FieldChange, ...], names: Mapping[str, str]) -> tuple[FieldChange, ...]:
+    """The changes as people read them: Uuids of users, groups and folders by name."""
+
+    def named(value: str | None) -> str | None:
+        if not value:
+            return value
+        parts = [p.split(": ", 1) for p in value.split("; ")]
+        return "; ".join(": ".join([names.get(p[0], p[0]), *p[1:]]) for p in parts)
+
+    return tuple(
+        replace(c, old=named(c.old), new=named(c.new))
+        if c.field in ("owner", "members", "root")
+        else c
+        for c in changes
+    )
 
 
 def _find_cell(cells: list[ShareCell], root: str, label: str) -> ShareCell | None:
