@@ -89,12 +89,20 @@ class ShareContext:
     now: int | None = None
     children: dict[str, LegacyWorkspace] = field(default_factory=dict)
     users: dict[str, LegacyUser] = field(default_factory=dict)
+    rights: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # child → roles
+    hidden: set[str] = field(default_factory=set)  # hidden (link) user logins
 
 
 def map_shares(ctx: ShareContext) -> ShareMapping:
     """Every legacy share as a link, a cell, or a finding (pure, deterministic)."""
     ctx.children = ctx.inventory.workspaces_by_id()
     ctx.users = ctx.inventory.users_by_login()
+    ctx.hidden = {u.login for u in ctx.inventory.users if u.hidden}
+    shared = {w.workspace_id for w in ctx.inventory.workspaces if w.shared_child}
+    for role in ctx.inventory.roles:  # one pass over every right, not one per share
+        for acl in role.acls:
+            if acl.workspace_id in shared:
+                ctx.rights.setdefault(acl.workspace_id, []).append((role.role_id, acl.right))
     links: list[DesiredLink] = []
     cells: list[DesiredCell] = []
     findings: list[Finding] = []
@@ -262,9 +270,8 @@ def _link(share: LegacyShare, child: LegacyWorkspace, ctx: ShareContext) -> Desi
 
 
 def _guest_writes(guest: LegacyUser, child_id: str, ctx: ShareContext) -> bool:
-    role = ctx.inventory.roles_by_id().get(guest.personal_role_id)
-    right = role.acl_map().get(child_id, "") if role is not None else ""
-    return "w" in right
+    rights = dict(ctx.rights.get(child_id, ()))  # later rows win, as in acl_map()
+    return "w" in rights.get(guest.personal_role_id, "")
 
 
 def _cell(
@@ -293,13 +300,11 @@ def _cell(
 
 def _members(child_id: str, ctx: ShareContext) -> tuple[CellMember, ...]:
     """Who had rights on the shared child (link users left out), in a fixed order."""
-    hidden = {u.login for u in ctx.inventory.users if u.hidden}
     out: dict[tuple[str, str], CellMember] = {}
-    for role in ctx.inventory.roles:
-        right = role.acl_map().get(child_id)
+    for role_id, right in dict(ctx.rights.get(child_id, ())).items():
         if not right or right == "AJXP_VALUE_CLEAR":
             continue
-        ref = _role_ref(role.role_id, hidden, ctx)
+        ref = _role_ref(role_id, ctx.hidden, ctx)
         if ref is None:
             continue
         out[(ref.target, ref.key)] = CellMember(role=ref, read="r" in right, write="w" in right)
