@@ -58,29 +58,19 @@ def owner_of(policies: Sequence[Policy]) -> str:
 def handed_over(
     policies: Sequence[Policy], *, owner_uuid: str, owner_login: str, caller_login: str
 ) -> tuple[Policy, ...]:
-    """The policies with ownership moved to ``owner`` (cells-v3-recordings "Owners": OWNER =
-    the owner's Uuid, READ and WRITE ``user:<owner>``). The caller keeps READ (it stays a
-    member of a cell it created, and finds its links and cells again on a re-run) but no
-    WRITE of its own (admins keep ``WRITE profile:admin``)."""
+    """The policies with ownership moved to ``owner``, as recorded (share-link-owner.yaml,
+    share-cell-create.yaml): OWNER = the owner's Uuid, the caller's READ/WRITE
+    ``user:<caller>`` become ``user:<owner>``; the rest (``WRITE profile:admin``, the hidden
+    link user's READ, the cell members' READ) is kept, in order."""
     out: list[Policy] = []
     for p in policies:
         if p.action == "OWNER":
-            out.append(replace(p, subject=owner_uuid))
-        elif p.subject == f"user:{caller_login}" and p.action == "WRITE":
-            continue
-        else:
+            p = replace(p, subject=owner_uuid)
+        elif p.subject == f"user:{caller_login}" and p.action in ("READ", "WRITE"):
+            p = replace(p, subject=f"user:{owner_login}")
+        if p not in out:
             out.append(p)
-    out += [
-        Policy(subject=f"user:{owner_login}", action="READ"),
-        Policy(subject=f"user:{owner_login}", action="WRITE"),
-    ]
-    seen: set[tuple[str, str, str]] = set()
-    unique = []
-    for p in out:
-        if (p.action, p.subject, p.effect) not in seen:
-            seen.add((p.action, p.subject, p.effect))
-            unique.append(p)
-    return tuple(unique)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -310,7 +300,7 @@ def put_policies(client: CellsClient, uuid: str, policies: Sequence[Policy]) -> 
     client.transport.call(
         "PUT",
         "/a/share/policies",
-        body={"Uuid": uuid, "Policies": [dict(p.to_json()) for p in policies]},
+        body={"Uuid": uuid, "Policies": [{"Resource": uuid, **p.to_json()} for p in policies]},
     )
 
 

@@ -21,10 +21,12 @@ from migrate.cells.shares import (
     delete_link,
     get_cell,
     get_link,
+    handed_over,
     link_by_hash,
     list_cells,
     put_cell,
     put_link,
+    put_policies,
 )
 from migrate.errors import CellsHTTPError
 
@@ -96,3 +98,27 @@ def test_cell_with_value_one_actions_found_again_by_listing(
         found = get_cell(client, "2c2f888c-eac6-11f1-b9d5-2293c8091c38")
         assert found is not None
         assert found.root_nodes == (CELL_ROOT,)
+
+
+def test_a_link_made_by_the_admin_is_handed_over_as_recorded(
+    client: CellsClient, replay: Replay
+) -> None:
+    wanted = ShareLink(
+        label="rec3-admin-link",
+        description="rec3 test link",
+        root_nodes=("a8ad7369-9d33-4e23-923d-42f39debb9d4",),
+        permissions=("Preview", "Download"),
+        access_end="1798419147",
+        max_downloads="0",  # as the recording sent it (no limit)
+        template="pydio_shared_folder",
+    )
+    with replay("share-link-owner.yaml"):
+        created = put_link(client, wanted)
+        alice = "bc6106f7-44e7-42fa-856b-4ed0d555ba81"
+        policies = handed_over(
+            created.policies, owner_uuid=alice, owner_login="rec3-alice", caller_login="admin"
+        )
+        put_policies(client, created.uuid, policies)
+        after = get_link(client, created.uuid)
+        assert after is not None
+        assert after.owner == alice

@@ -144,7 +144,7 @@ def list_resources(store: Store, call: Call) -> Answer:
     """
     body = call.json()
     caller = store.t.users[call.caller or ""]
-    subjects = {f"user:{caller.login}", caller.uuid}
+    subjects = {f"user:{caller.login}", caller.uuid, f"role:{caller.uuid}"}  # a member too
     if body.get("Subject") and caller.profile == "admin":
         target = store.t.users.get(str(body["Subject"]).removeprefix("user:"))
         subjects = {str(body["Subject"])} | ({target.uuid} if target else set())
