@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_load_commands(sub)
     _add_auth_commands(sub)
+    _add_share_commands(sub)
 
     demo = sub.add_parser(
         "demo", help="sample Pydio 8 install + emulator: plan, apply, verify, rollback"
@@ -178,6 +179,27 @@ def _add_load_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     audit.add_argument(
         "--passwords-file", type=Path, metavar="F", help="login,password CSV for --sample"
+    )
+
+
+def _add_share_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    shares = sub.add_parser(
+        "shares",
+        help="redirects: rewrite map from old Pydio link URLs to Cells /public/<hash>",
+    )
+    shares.add_argument(
+        "what", choices=("redirects",), help="redirects: the map for every migrated link"
+    )
+    _add_config(shares)
+    shares.add_argument("--format", choices=("nginx", "apache"), default="nginx")
+    shares.add_argument("--out", type=Path, metavar="FILE", help="write here (else stdout)")
+    shares.add_argument(
+        "--legacy-path",
+        metavar="PATH",
+        help="URL path Pydio was served under, e.g. /pydio (default: from the shares)",
+    )
+    shares.add_argument(
+        "--cells-url", metavar="URL", help="Cells address visitors use (default: cells.url)"
     )
 
 
@@ -289,6 +311,7 @@ def _dispatch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err
         "rollback": _rollback,
         "verify": _verify,
         "audit": _audit,
+        "shares": _shares,
         "emulator": _emulator,
         "demo": _demo,
         "login": _login,
@@ -478,6 +501,23 @@ def _audit(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: T
     writers = {"json": write_json, "markdown": render_markdown, "csv": render_csv}
     writers.get(args.format, render_text)(report, out)
     return report.exit_code
+
+
+def _shares(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    result = commands.share_redirects(
+        _config(args, env),
+        fmt=args.format,
+        legacy_path=args.legacy_path,
+        cells_url=args.cells_url,
+    )
+    for note in result.left_out:
+        err.write(f"warning: {printable(note)}\n")
+    if args.out is None:
+        out.write(result.text)
+    else:
+        args.out.write_text(result.text, encoding="utf-8")
+        err.write(f"{result.count} link(s) written to {printable(str(args.out))}\n")
+    return 0
 
 
 def _demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:

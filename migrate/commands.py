@@ -33,6 +33,8 @@ from migrate.legacy.reader import read_install
 from migrate.load.checkpoint import CheckpointDB, LockHolder, this_process
 from migrate.load.checkpoint_schema import sqlite_path
 from migrate.load.passwords import PasswordHook, hook_for_run
+from migrate.load.redirects import RedirectMap, legacy_prefix, render
+from migrate.load.redirects_read import migrated_links
 from migrate.load.result import ApplyResult
 from migrate.load.rollback import RollbackReport
 from migrate.load.rollback import rollback as rollback_runs
@@ -317,6 +319,41 @@ def audit(
             open_as=_open_as(config),
             progress=progress,
         )
+
+
+def share_redirects(
+    config: Config,
+    *,
+    fmt: str = "nginx",
+    legacy_path: str | None = None,
+    cells_url: str | None = None,
+    now: Now = _now,
+) -> RedirectMap:
+    """The rewrite map from old Pydio link URLs to Cells for every link the state DB records
+    as migrated. ``legacy_path``: the URL path Pydio was served under (default: the one of
+    the shares' ``AJXP_APPLICATION_BASE`` when they agree, else ``/``); ``cells_url``: the
+    Cells address visitors use (default ``cells.url``). Raises ``CheckpointError`` when the
+    state DB cannot be read."""
+    db = _existing_state(config, now=now)
+    if db is None:
+        found_links, bases = [], set()
+    else:
+        with db:
+            found = migrated_links(db)
+        found_links, bases = found.links, found.bases
+    notes: list[str] = []
+    if legacy_path is None:
+        prefixes = sorted({legacy_prefix(b) for b in bases})
+        legacy_path = prefixes[0] if len(prefixes) == 1 else "/"
+        if len(prefixes) > 1:
+            notes.append(
+                f"the shares were made under several Pydio paths ({', '.join(prefixes)}): "
+                "the map uses /, give --legacy-path"
+            )
+    result = render(
+        found_links, fmt=fmt, legacy_path=legacy_path, cells_url=cells_url or config.cells.url
+    )
+    return replace(result, left_out=(*notes, *result.left_out))
 
 
 def emulator(

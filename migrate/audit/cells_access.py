@@ -28,6 +28,13 @@ The rules, with the recordings that show them (cells-v3-recordings, Cells 3.0.9)
 * ``DEFAULT_RIGHTS`` is stored as ROOT_GROUP read/write ACLs on the roots
   (workspace-attributes-and-default-rights.yaml), so it needs no rule of its own.
 * Template roots (``my-files``) resolve per user: ``personal:/<login>``.
+* Cells (shared rooms, share-cell-create.yaml) are workspaces like the others: each member's
+  ``read``/``write`` ACLs (``Value:"1"``) sit on the member's user or group role with the
+  cell's Uuid as ``WorkspaceID`` and the shared folder as node, so a member reaches the
+  folder through the cell, and nobody else does; the cell's root comes from its
+  ``workspace-path`` ACL (``cells_read``: the admin's workspace search misses cells it does
+  not own). Link users (``hidden``) are not users here: links are compared on their own
+  (``cells_links``).
 """
 
 from __future__ import annotations

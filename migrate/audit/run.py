@@ -101,8 +101,13 @@ def audit_for_config(
         sample=sample,
     )
     log.info("audit: users compared in %.1f s", time.monotonic() - started)
+    locator = snapshot.locator
     links, link_notes = check_links(
-        cells, oracle.links(), concurrency=config.cells.concurrency, now=now
+        cells,
+        oracle.links(),
+        concurrency=config.cells.concurrency,
+        now=now,
+        locate=lambda node: locator.locate(node, ""),
     )
     links = [acceptor.link(r) for r in links]
     report_sample = _sample(options, paired.sampled, snapshot.model.workspaces, passwords, open_as)

@@ -1,9 +1,10 @@
-"""Parity: every recorded request of the non-share cassettes, replayed on a fresh emulator.
+"""Parity: every recorded request of every cassette, replayed on a fresh emulator.
 
 For each cassette the emulator must give the recorded HTTP status and the same JSON shape
 (key sets, recursively; ids and timestamps ignored), and the same values for the keys that
 carry behaviour (slugs, group paths, logins, labels, error titles, ACL tuples…, see
-``emulator_replay.VALUE_KEYS``; recorded ids are translated to the emulator's first).
+``emulator_replay.VALUE_KEYS``; recorded ids are translated to the emulator's first),
+except where ``SAME_SHAPE`` says why not.
 The recordings were made in sequence on one server, so a cassette that uses objects an
 earlier one created first replays those (``PRELUDES``, not asserted there); objects made
 outside any cassette are created by ``SETUPS``. Recorded credentials are replaced by
@@ -18,14 +19,27 @@ Skipped interactions (not modelled by the emulator), with the reason:
 | ``POST /a/tree/create`` (any)             | user-space tree: folder creation in a workspace    |
 | ``POST /a/meta/bulk/get`` (any)           | user-space tree listing                            |
 | ``GET /a/frontend/bootconf`` (any)        | 177 KB boot config with i18n; a reduced one served |
-| ``GET /public/...`` (any)                 | share pages: the share API is not modelled         |
 | personal-files-template #12, #13          | ``personal/<login>`` appears on user-space access  |
-| ``share-*.yaml`` (whole cassettes)         | share links and cells are not modelled             |
+| share-link-password #0 (tree create)      | user-space folder creation: the folder is made by  |
+|                                           | the test (``SHARE_FOLDERS``)                       |
 | datasource-missing-and-unwritable #4       | an immutable parent (``chattr +i``) cannot be made |
 |                                            | by the test; as root, write access is always given |
 | datasource-object-service-roots #39        | of two datasources re-created the same way, one    |
 |                                            | served at once (#39), one not for 120 s (#37): the |
 |                                            | emulator models the one that is not                |
+
+The share cassettes (third batch) were recorded in one sequence (link-create, link-owner,
+custom-hash, password, cell-create, idempotency), on folders of ``common-files`` made off
+the record: the test makes them in the emulator's ``pydiods1`` folder and maps their
+recorded Uuids (``SHARE_FOLDERS``). Every ``Authorization`` header was scrubbed to one
+``<TOKEN>``: which account sent each request (alice, bob, a link's visitor) is read from
+the recording (the owner in the answers' policies, what each can see) and is in ``TOKENS``.
+``/public/<hash>`` pages are compared by status (HTML, not JSON) and by the start
+parameters they carry. Node ``Path`` values in share answers are not compared (Cells gives
+one of the caller's workspaces, a different one between calls: README "Shares"); the
+recording server's other workspaces (``migrated-ws``, ``fid-dr-*``) only add ``AppearsIn``
+entries. Off the record, the recording changed a link password (share-link-password
+between #17 and #19) and used the prelogged visitor's password: ``HOOKS`` supply both.
 
 The fourth batch (``datasource-*``, ``tree-stat-missing``) was recorded at port 8380 with
 folders under ``/srv/legacy`` (rebuilt under the test's folder by ``build_batch4_tree``) and
@@ -62,11 +76,20 @@ SKIP_PATHS = {
     "/a/frontend/bootconf": "reduced boot configuration",
 }
 SKIP_ITEMS = {
+    ("share-link-password.yaml", 0): "user-space folder creation (made by the test)",
     ("datasource-missing-and-unwritable-folder.yaml", 4): "immutable parent not reproducible",
     ("datasource-object-service-roots.yaml", 39): "the re-create served at once is not modelled",
     ("personal-files-template.yaml", 8): "template roots (personal/<login>) not resolved",
     ("personal-files-template.yaml", 12): "personal/<login> made by user-space access",
     ("personal-files-template.yaml", 13): "personal/<login> made by user-space access",
+}
+ALICE, BOB = "login:rec3-alice", "login:rec3-bob"
+# Interactions whose values differ while status and shape are the same, with the reason.
+SAME_SHAPE = {
+    # README batch 4: rec4dup on rec4one's folder shows rec4one's node Uuids (read from the
+    # .pydio files); the emulator gives the second datasource's nodes their own Uuids
+    ("datasource-object-service-roots.yaml", 17): "a re-used folder's node Uuids",
+    ("datasource-object-service-roots.yaml", 18): "a re-used folder's node Uuids",
 }
 # Which credentials a recorded ``Bearer <TOKEN>`` stood for, when it was not the admin's.
 TOKENS = {
@@ -90,6 +113,16 @@ TOKENS = {
     ("personal-files-template.yaml", 7): "login:rec2-user-mf",
     ("role-autoapplies-and-teams.yaml", 12): "login:rec2-user-auto",
     ("role-autoapplies-and-teams.yaml", 14): "login:rec2-user-g",
+    **{("share-link-owner.yaml", i): ALICE for i in (3, 4, 5, 6, 15, 18)},
+    **{("share-link-owner.yaml", i): BOB for i in (22, 24, 25, 26)},
+    **{("share-link-custom-hash.yaml", i): ALICE for i in (1, 2, 4, 7, 8, 9)},
+    ("share-link-password.yaml", 8): "session",  # the link visitor who logged in at #7
+    ("share-link-password.yaml", 13): "session",  # the visitor of #12
+    **{("share-cell-create.yaml", i): ALICE for i in (0, 1, 6, 7, 9, 10, 15, 16, 18, 19, 22)},
+    # bob, a member: sees the cells (no PoliciesContextEditable), cannot open rec3-cell
+    **{("share-cell-create.yaml", i): BOB for i in (3, 4, 5, 11, 12, 20)},
+    **{("share-idempotency.yaml", i): ALICE for i in (0, 3, 7, 8, 12, 14, 15)},
+    **{("share-idempotency.yaml", i): BOB for i in (1, 2)},
 }
 # Seconds the recording let pass before an interaction (indexing ~2 s/4 s, auto-apply cache).
 CLOCK_STEPS = {
@@ -125,6 +158,27 @@ PRELUDES: dict[str, tuple[str, ...]] = {
         "user-and-group-role-acls.yaml",
     ),
 }
+# The share cassettes, in the order they were recorded: each replays the earlier ones first.
+SHARE_SEQUENCE = (
+    "share-link-create.yaml",
+    "share-link-owner.yaml",
+    "share-link-custom-hash.yaml",
+    "share-link-password.yaml",
+    "share-cell-create.yaml",
+    "share-idempotency.yaml",
+)
+PRELUDES.update({name: SHARE_SEQUENCE[:i] for i, name in enumerate(SHARE_SEQUENCE) if i})
+SHARES_RECORDED_AT = 1_795_827_100.0  # share-link-create.yaml: MTime of its folders
+# Folders of common-files (datasource pydiods1) the share cassettes use: recorded Uuid ->
+# name (made off the record, or by the skipped tree create of share-link-password #0).
+SHARE_FOLDERS = {
+    "3abf29cc-b60e-4dad-8b73-8ac1d7cee7fb": "rec3-linkdir",
+    "a8ad7369-9d33-4e23-923d-42f39debb9d4": "rec3-linkdir2",
+    "94aa53d3-9804-41ec-a8ab-841833e7f5b8": "rec3-alicedir",
+    "b7e9457e-6f86-4e3a-b7a1-480271169798": "rec3-pwdir",
+    "d6845a6d-8028-4b22-9602-92f5c347f604": "rec3-celldir",
+    "d212a4b1-3900-4635-ad8b-bf0b65d858f5": "rec3-admincell",
+}
 BATCH4 = frozenset(
     {
         "datasource-object-service-roots.yaml",
@@ -136,7 +190,6 @@ BATCH4 = frozenset(
 CASSETTES = sorted(
     p.name
     for p in (Path(__file__).resolve().parent.parent / "cassettes" / "recordings").glob("*.yaml")
-    if not p.name.startswith("share-")
 ) or [
     "acl-crud.yaml",
 ]
@@ -210,6 +263,13 @@ def _setup_jdoe(rep: Replayer) -> None:
     _api(rep, "PUT", "/a/user/jdoe", {"Login": "jdoe", "Attributes": attrs})
 
 
+def _share_folders(rep: Replayer) -> None:
+    """The recorded Uuids of the share cassettes' folders -> the emulator's."""
+    for recorded, name in SHARE_FOLDERS.items():
+        stat = _api(rep, "POST", "/a/tree/admin/stat", {"Node": {"Path": f"pydiods1/{name}"}})
+        rep.ids[recorded] = str(stat["Node"]["Uuid"])  # type: ignore[index]
+
+
 SETUPS: dict[str, Callable[[Replayer], None]] = {
     "pagination-and-search.yaml": _setup_jdoe,
     "legacy-password-hash-db-injected.yaml": _setup_db_injected,
@@ -234,18 +294,32 @@ def _second_concurrent_create(rep: Replayer) -> None:
     _api(rep, "POST", "/a/config/datasource/rec4two", body)
 
 
+def _prelog_password(rep: Replayer) -> None:
+    """A link without password: its visitor's password is ``<UserLogin>#$!Az1`` (README)."""
+    rep.ids["<PRELOG_PASSWORD_1>"] = rep.translate("d8b28f5d053647d8") + "#$!Az1"
+
+
+def _link_password_3(rep: Replayer) -> None:
+    """Between #17 and #19 the link's password became <LINK_PASSWORD_3> off the record (the
+    cassette has no request for it): set on the current link user here."""
+    login = rep.translate("ee88afba3d7e48d8")
+    user = _api(rep, "GET", f"/a/user/{login}")
+    user["Password"] = "<LINK_PASSWORD_3>"
+    _api(rep, "PUT", f"/a/user/{login}", user)
+
+
 # (cassette, index) -> (before, after) the recorded interaction is replayed.
 Hook = Callable[[Replayer], None]
 HOOKS: dict[tuple[str, int], tuple[Hook | None, Hook | None]] = {
     ("datasource-object-service-roots.yaml", 49): (_lose_next_create, _second_concurrent_create),
+    ("share-link-password.yaml", 12): (_prelog_password, None),
+    ("share-link-password.yaml", 19): (_link_password_3, None),
 }
 
 
 def _skip_reason(cassette: str, index: int, path: str) -> str | None:
     if (cassette, index) in SKIP_ITEMS:
         return SKIP_ITEMS[(cassette, index)]
-    if path.startswith("/public/"):
-        return "share pages not modelled"
     return SKIP_PATHS.get(path)
 
 
@@ -280,6 +354,11 @@ def test_recorded_interactions_replay_with_same_status_and_shape(
     s3_url = None
     if cassette in BATCH4:
         build_batch4_tree(tmp_path)
+    cells_data = None
+    if cassette.startswith("share-"):
+        cells_data = tmp_path / "cells-data"
+        for name in SHARE_FOLDERS.values():
+            (cells_data / "pydiods1" / name).mkdir(parents=True)
     if cassette == "datasource-s3.yaml":
         s3 = request.getfixturevalue("s3_server")
         s3.bucket("rec4bucket", s3_objects())
@@ -291,17 +370,26 @@ def test_recorded_interactions_replay_with_same_status_and_shape(
         autoapply_cache_s=10.0,
         seed=7,
         recreate_unserved_s=120.0,
+        data_dir=str(cells_data) if cells_data else None,
     )
-    clock = FakeClock()
+    # the share cassettes hold link expiry dates: their own recording time
+    clock = FakeClock(SHARES_RECORDED_AT if cassette.startswith("share-") else 1_800_000_000.0)
     with EmulatorServer(config, clock=clock) as emu:
         rep = Replayer(emu, tmp_path, s3_url)
+        if cells_data is not None:
+            _share_folders(rep)
+            rep.loose_paths = ("$.RootNodes[]", "$.Resources[].Node")
         for prelude in PRELUDES.get(cassette, ()):
             run_cassette(rep, clock, prelude, None)
         if cassette in SETUPS:
             SETUPS[cassette](rep)
         outcomes: list[Outcome] = []
         skipped = run_cassette(rep, clock, cassette, outcomes)
-    bad = [o for o in outcomes if o.problems]
-    report = "\n".join(f"#{o.index} {o.method} {o.path}: " + "; ".join(o.problems[:6]) for o in bad)
+    bad = [
+        o for o in outcomes if o.problems or (o.values and (cassette, o.index) not in SAME_SHAPE)
+    ]
+    report = "\n".join(
+        f"#{o.index} {o.method} {o.path}: " + "; ".join([*o.problems, *o.values][:6]) for o in bad
+    )
     assert outcomes, f"nothing replayed ({skipped} skipped)"
     assert not bad, f"{len(bad)}/{len(outcomes)} interactions differ:\n{report}"

@@ -111,10 +111,26 @@ def test_hidden_link_user_logs_in_only_through_the_minisite(
         headers={"X-Pydio-Minisite": link["LinkHash"]},
         timeout=5,
     )
-    users = admin("POST", "/a/user", {})[1]
+    alice_body = {
+        "Login": "alice",
+        "Password": "Alice-Pass-1",
+        "Attributes": {"profile": "standard"},
+    }
+    assert admin("PUT", "/a/user/alice", alice_body)[0] == 200
+    theirs = _link(Api(emu.url, emu.mint_pat("alice")), node)[1]
+    users = [u["Login"] for u in admin("POST", "/a/user", {})[1]["Users"]]
     assert plain.status_code == 401
     assert minisite.status_code == 200
-    assert link["UserLogin"] not in [u["Login"] for u in users["Users"]]
+    # recorded: the admin finds the users of its own links, not those of other users' links
+    assert link["UserLogin"] in users
+    assert theirs["UserLogin"] not in users
+    wrong_link = requests.post(
+        f"{emu.url}/a/frontend/session",
+        json={"AuthInfo": info},
+        headers={"X-Pydio-Minisite": theirs["LinkHash"]},
+        timeout=5,
+    )
+    assert wrong_link.status_code == 401  # another link's hash does not let it in
 
 
 def test_cells_store_actions_as_sent_and_share_with_members(

@@ -87,15 +87,29 @@ def authenticate(store: Store, auth: AuthTables, header: str | None) -> str:
     return info.login
 
 
-def _check_login(store: Store, login: str, password: str, *, minisite: bool = False) -> None:
+def _link_user_refused(store: Store, login: str, minisite: str) -> bool:
+    """A hidden (link) user logs in only with ``X-Pydio-Minisite: <hash>`` of the link it is
+    the current user of (hidden.user.nominisite; share-link-password.yaml: the user a
+    password change replaced is refused)."""
+    link = store.t.links.get(store.t.link_hashes.get(minisite, "")) if minisite else None
+    return link is None or link.user_login != login
+
+
+def _check_login(store: Store, login: str, password: str, *, minisite: str = "") -> None:
     """Password check with the failed-login counter and lock (cells-v3-behaviour.md §1).
 
-    Hidden (link) users log in only with ``X-Pydio-Minisite`` (hidden.user.nominisite).
+    A refused link-user login counts as a failure too (share-link-password.yaml: three
+    failures, one of them without the header).
     """
     user = store.t.users.get(login)
-    if user is not None and user.attributes.get("hidden") == "true" and not minisite:
-        raise ApiError(401, "Login failed", "Unauthorized: Login failed")
     failed = int(user.attributes.get("failedConnections", "0")) if user else 0
+    if (
+        user is not None
+        and user.attributes.get("hidden") == "true"
+        and _link_user_refused(store, login, minisite)
+    ):
+        user.attributes["failedConnections"] = str(failed + 1)
+        raise ApiError(401, "Login failed", "Unauthorized: Login failed")
     if user is not None and failed >= LOCK_AFTER:
         raise ApiError(401, "User is locked - Please contact your admin")
     if user is None or not password or not check_password(stored_hash(store, user), password):
@@ -133,7 +147,7 @@ def front_session(store: Store, auth: AuthTables, call: Call) -> Answer:
     kind = info.get("type") if isinstance(info, dict) else None
     if kind == "credentials":
         login = str(info.get("login") or "")
-        minisite = bool(call.headers.get("x-pydio-minisite"))
+        minisite = str(call.headers.get("x-pydio-minisite") or "")
         _check_login(store, login, str(info.get("password") or ""), minisite=minisite)
         challenge = auth.challenges.pop(str(info.get("challenge") or ""), None)
         if challenge is not None:

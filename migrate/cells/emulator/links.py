@@ -1,10 +1,24 @@
-"""Public links: ``/a/share/link`` and ``GET /public/<hash>`` (a minimal model).
+"""Public links: ``/a/share/link`` and ``GET /public/<hash>``.
 
-From cells-v3-behaviour.md "Shares" and the share-link-*.yaml cassettes: a link is a LINK
-workspace (Uuid = link Uuid), a hidden user and a hash. The hash in a create body is
-ignored (a random one of ``HASH_MIN_LENGTH`` hex characters is made); a custom hash is an
-update with ``UpdateCustomHash`` (403 when too short, 500 when taken). Not replayed by the
-parity test (it needs the user-space tree), so only the behaviour tests cover it.
+From cells-v3-behaviour.md "Shares" and the share-link-*.yaml cassettes (replayed by the
+parity test, tests/emulator/test_parity.py): a link is a LINK workspace (Uuid = link Uuid,
+slug from the first label, never renamed), a hidden ``shared`` user and a hash.
+
+* The hash in a create body is ignored: a random one of the caller's ``HASH_MIN_LENGTH``
+  hex characters is made. A custom hash is an update with ``UpdateCustomHash``: 403 when
+  shorter than the caller's ``HASH_MIN_LENGTH``, 500 when in use (its own hash included),
+  the rest of the update being saved first. A changed ``LinkHash`` without it is stored as
+  an extra hash, unchecked: a hash of another link is taken over, and that link's GET,
+  update and DELETE answer 500 ``docstore…`` (its document is gone).
+* Passwords: ``PasswordEnabled`` + ``CreatePassword`` on create; ``UpdatePassword`` or
+  ``PasswordEnabled:false`` on update replace the hidden user (new ``UserLogin``; the old
+  one is left behind, as recorded once, and can no longer log in through the link).
+* A non-owner's update saves Label/Description, then answers 403; GET needs no rights;
+  ``PoliciesContextEditable`` is shown only to those who may edit.
+* ``GET /public/<hash>`` is anonymous: 200 with the start parameters (``PRELOG_USER`` or
+  ``PRESET_LOGIN`` + ``PASSWORD_AUTH_ONLY``), 404 when unknown, deleted or expired. The
+  visitor logs in with ``X-Pydio-Minisite: <hash>`` as the link's current hidden user
+  (``auth.py``), with the link password or ``<UserLogin>#$!Az1``.
 """
 
 from __future__ import annotations
@@ -22,6 +36,20 @@ PRELOG_SUFFIX = "#$!Az1"  # tools-hash-doc.go PasswordComplexitySuffix
 LINK_KEYS = frozenset(
     {"ShareLink", "PasswordEnabled", "CreatePassword", "UpdatePassword", "UpdateCustomHash"}
 )
+
+
+DOCSTORE_LOST = "docstore%!(EXTRA string=Cannot find link associated to this workspace)"
+START_REPOSITORY_ATTRIBUTE = "parameter:core.conf:DEFAULT_START_REPOSITORY"
+
+
+def not_allowed(what: str) -> ApiError:
+    """The recorded 403 of a non-owner (share-link-owner.yaml, share-cell-create.yaml)."""
+    return ApiError(403, f"you are not allowed to edit this {what}")
+
+
+def lost_link() -> ApiError:
+    """GET/PUT/DELETE of a link whose hash another link took over (recorded 500)."""
+    return ApiError(500, DOCSTORE_LOST, DOCSTORE_LOST)
 
 
 def missing_workspace(uid: str) -> ApiError:
@@ -70,8 +98,11 @@ def hash_min_length(store: Store, user: User) -> int:
     return value
 
 
-def render_link(store: Store, ws: Workspace, link: Link, *, read: bool) -> JSON:
-    """A link as ``PUT``/``GET /a/share/link`` write it (share-link-create.yaml)."""
+def render_link(
+    store: Store, ws: Workspace, link: Link, *, read: bool, editable: bool = True
+) -> JSON:
+    """A link as ``PUT``/``GET /a/share/link`` write it (share-link-create.yaml); ``read``:
+    policy ids (GET and updates, not creates)."""
     out: JSON = {
         "Uuid": link.uuid,
         "LinkHash": link.hashes[0],
@@ -92,27 +123,54 @@ def render_link(store: Store, ws: Workspace, link: Link, *, read: bool) -> JSON:
     if not read:
         policies = [{k: v for k, v in p.items() if k != "id"} for p in policies]
     out["Policies"] = policies
-    out["PoliciesContextEditable"] = True
+    if editable:
+        out["PoliciesContextEditable"] = True
     return out
 
 
-def _hidden_user(store: Store, owner: User, password: str | None) -> User:
-    """A hidden ``shared`` user named after 16 hex characters of a new Uuid."""
+def _hidden_user(store: Store, owner: User, password: str | None, link_uuid: str) -> User:
+    """A hidden ``shared`` user named after 16 hex characters of a new Uuid, readable by
+    the link's creator (who alone finds it with ``POST /a/user``)."""
     uid = store.new_uuid()
     login = uid.replace("-", "")[:16]
-    body = {
+    attributes = {"profile": "shared", "hidden": "true"}
+    if password is None:  # recorded on a prelogged link's user only (share-link-owner #20)
+        attributes[START_REPOSITORY_ATTRIBUTE] = link_uuid
+    body: JSON = {
         "Uuid": uid,
         "Password": password or login + PRELOG_SUFFIX,
-        "Attributes": {"profile": "shared", "hidden": "true"},
+        "Attributes": attributes,
     }
-    return create_user(store, body, login, owner.group_path)
+    user = create_user(store, body, login, owner.group_path)
+    user.policies = store.policies(
+        [*((a, s, e) for a, s, e in user.policies.items), ("READ", f"user:{owner.login}", "allow")]
+    )
+    return user
+
+
+def _replace_hidden_user(
+    store: Store, ws: Workspace, link: Link, caller: User, password: str | None
+) -> None:
+    """A password change or removal: a new hidden user gets the link's ACLs and policy."""
+    for acl in store.acls_of_workspace(ws.uuid):
+        if acl.role_id == link.user_uuid:
+            store.drop_acl(acl.id)
+    old = f"user:{link.user_login}"
+    hidden = _hidden_user(store, caller, password, ws.uuid)
+    link.user_login, link.user_uuid = hidden.login, hidden.uuid
+    link.password_required = password is not None
+    new = f"user:{hidden.login}"
+    ws.policies = store.policies([(a, new if s == old else s, e) for a, s, e in ws.policies.items])
+    _grant(store, link, ws)
 
 
 def _grant(store: Store, link: Link, ws: Workspace) -> None:
-    """The hidden user's read (and write with Upload) ACLs on the roots."""
+    """The hidden user's read (and write with Upload) ACLs on the roots (replacing any)."""
+    for acl in store.acls_of_workspace(ws.uuid):
+        if acl.role_id == link.user_uuid:
+            store.drop_acl(acl.id)
     perms = link.body.get("Permissions") or []
     for node in ws.root_nodes:
-        store.add_acl("workspace-path", f"uuid:{node}", "", ws.uuid, node)
         store.add_acl("read", "1", link.user_uuid, ws.uuid, node)
         if "Upload" in perms:
             store.add_acl("write", "1", link.user_uuid, ws.uuid, node)
@@ -142,6 +200,7 @@ def put_link(store: Store, call: Call) -> Answer:
         scope="LINK",
         root_nodes={r: {"Uuid": r} for r in roots},
         last_updated=store.now(),
+        policies=store.policies(owner_policies(caller)),
     )
     store.t.workspaces[ws.uuid] = ws
     for root in roots:
@@ -149,8 +208,12 @@ def put_link(store: Store, call: Call) -> Answer:
     password = str(body.get("CreatePassword") or "") if body.get("PasswordEnabled") else None
     if password == "":
         # Recorded: 500 after the LINK workspace and its workspace-path ACL were made.
-        raise ApiError(500, "Please provide a non empty password!")
-    hidden = _hidden_user(store, caller, password)
+        raise ApiError(
+            500,
+            "Please provide a non empty password!",
+            "Bad Request: Please provide a non empty password!",
+        )
+    hidden = _hidden_user(store, caller, password, ws.uuid)
     ws.policies = store.policies(
         [*owner_policies(caller), ("READ", f"user:{hidden.login}", "allow")]
     )
@@ -173,11 +236,13 @@ def _update_link(store: Store, call: Call, body: JSON, share: JSON, caller: User
     ws, link = store.t.workspaces.get(uid), store.t.links.get(uid)
     if ws is None or link is None:
         raise missing_workspace(uid)
+    if link.lost:
+        raise lost_link()
     # Recorded hazard: Label/Description are saved before the ownership check.
     ws.label = str(share.get("Label") or ws.label)
     ws.description = str(share.get("Description") or "")
     if not may_write(store, ws, call.caller):
-        raise ApiError(403, "You are not allowed to edit this link")
+        raise not_allowed("link")
     link.body.update(
         {
             k: share[k]
@@ -185,6 +250,12 @@ def _update_link(store: Store, call: Call, body: JSON, share: JSON, caller: User
             if k in share
         }
     )
+    _grant(store, link, ws)  # Permissions may have changed (share-link-create.yaml #16)
+    new_password = str(body.get("UpdatePassword") or "")
+    if body.get("PasswordEnabled") and new_password:
+        _replace_hidden_user(store, ws, link, caller, new_password)
+    elif "PasswordEnabled" in body and not body["PasswordEnabled"] and link.password_required:
+        _replace_hidden_user(store, ws, link, caller, None)
     custom = str(body.get("UpdateCustomHash") or "")
     if custom:
         minimum = hash_min_length(store, caller)
@@ -201,10 +272,16 @@ def _update_link(store: Store, call: Call, body: JSON, share: JSON, caller: User
         link.hashes = [custom]
         store.t.link_hashes[custom] = uid
     elif share.get("LinkHash") and share["LinkHash"] not in link.hashes:
-        # Recorded pitfall: a changed body LinkHash is stored as an extra hash, unchecked.
-        link.hashes.append(str(share["LinkHash"]))
-        store.t.link_hashes[str(share["LinkHash"])] = uid
-    return Answer(body=render_link(store, ws, link, read=False))
+        # Recorded pitfall: a changed body LinkHash is stored as an extra hash, unchecked;
+        # a hash of another link is taken over and that link's document is lost.
+        extra = str(share["LinkHash"])
+        other = store.t.links.get(store.t.link_hashes.get(extra, ""))
+        if other is not None and other.uuid != uid:
+            other.hashes.remove(extra)
+            other.lost = True
+        link.hashes.append(extra)
+        store.t.link_hashes[extra] = uid
+    return Answer(body=render_link(store, ws, link, read=True))
 
 
 def get_link(store: Store, call: Call) -> Answer:
@@ -213,7 +290,10 @@ def get_link(store: Store, call: Call) -> Answer:
     ws, link = store.t.workspaces.get(uid), store.t.links.get(uid)
     if ws is None or link is None:
         raise not_found(f"Cannot find workspace with Uuid {uid}")
-    return Answer(body=render_link(store, ws, link, read=True))
+    if link.lost:
+        raise lost_link()
+    editable = may_write(store, ws, call.caller)
+    return Answer(body=render_link(store, ws, link, read=True, editable=editable))
 
 
 def delete_link(store: Store, call: Call) -> Answer:
@@ -222,8 +302,10 @@ def delete_link(store: Store, call: Call) -> Answer:
     ws, link = store.t.workspaces.get(uid), store.t.links.get(uid)
     if ws is None or link is None:
         raise not_found(f"Cannot find workspace with Uuid {uid}")
+    if link.lost:
+        raise lost_link()
     if not may_write(store, ws, call.caller):
-        raise ApiError(403, "You are not allowed to delete this link")
+        raise not_allowed("link")
     for acl in store.acls_of_workspace(uid):
         store.drop_acl(acl.id)
     del store.t.workspaces[uid], store.t.links[uid]

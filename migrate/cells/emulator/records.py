@@ -129,6 +129,7 @@ class Link:
     user_uuid: str
     body: JSON = field(default_factory=dict)  # Permissions, AccessEnd, MaxDownloads, …
     password_required: bool = False
+    lost: bool = False  # its hash was taken over by another link: its document is gone
 
 
 @dataclass(slots=True, kw_only=True)
@@ -184,8 +185,10 @@ class Node:
             "Size": str(self.size),
             "MTime": str(self.mtime),
         }
-        if is_root and not self.size:
-            del out["Size"]  # an empty datasource's root has none (recorded: rec4create)
+        if not self.size:
+            # proto3 leaves zero out: an empty datasource's root (rec4create), an empty
+            # folder (share-cell-create.yaml: rec3-admincell in a workspace's roots)
+            del out["Size"]
         if not self.is_dir:
             out["Mode"] = 511
         if self.etag and not is_root:

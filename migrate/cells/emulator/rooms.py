@@ -1,9 +1,18 @@
-"""Cells (shared rooms), share listings and share policies (a minimal model).
+"""Cells (shared rooms), share listings and share policies.
 
-From cells-v3-behaviour.md "Cells" / "Ownership and listings" and share-cell-create.yaml:
-a cell is a ROOM workspace; each ``ACLs[role].Actions`` entry is stored **as sent** (an
-action without ``Value`` gives an empty ACL the member cannot use), the caller gets read +
-write ``"1"`` if absent, and members get ``READ role:<id>`` policies.
+From cells-v3-behaviour.md "Cells" / "Ownership and listings" and share-cell-create.yaml,
+share-idempotency.yaml (replayed by the parity test): a cell is a ROOM workspace; each
+``ACLs[role].Actions`` entry is stored **as sent** (an action without ``Value`` gives an
+empty ACL the member cannot use), the caller gets read + write ``"1"`` if absent, and
+members get ``READ role:<id>`` policies. A PUT without ``Uuid`` always makes a new cell; an
+unknown ``Uuid`` is a 500, a non-owner's PUT or DELETE a 403. An update that drops a member
+of a cell holding empty-``Value`` ACLs answers 200 with an empty body (recorded after 44 s).
+Answers render the root nodes as the caller sees them and each member with its user.
+
+``POST /a/share/resources`` lists the shares the caller (or, for an admin, ``Subject``
+``user:<login>``) can read, grouped by root node, one link per node; ``OwnedBySubject``
+keeps the caller's own (with ``Subject``, or a Uuid ``Subject``: nothing, as recorded).
+``PUT /a/share/policies`` replaces a share's policies and answers them.
 """
 
 from __future__ import annotations
@@ -11,10 +20,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from migrate.cells.emulator.answers import JSON, Answer, ApiError, Call, not_found
-from migrate.cells.emulator.links import may_write, missing_workspace, owner_policies
+from migrate.cells.emulator.answers import JSON, Answer, Call, not_found
+from migrate.cells.emulator.links import may_write, missing_workspace, not_allowed, owner_policies
 from migrate.cells.emulator.records import Policy, User, Workspace
 from migrate.cells.emulator.store import Store
+from migrate.cells.emulator.users import render_user
+from migrate.cells.emulator.userspace import user_node
 
 OWNER_ACTIONS: list[JSON] = [{"Name": "read", "Value": "1"}, {"Name": "write", "Value": "1"}]
 
@@ -41,19 +52,30 @@ def _write_acls(store: Store, ws: Workspace, spec: dict[str, list[JSON]]) -> Non
                 store.add_acl(name, value, role, ws.uuid, node)
 
 
-def render_cell(store: Store, ws: Workspace) -> JSON:
-    """A cell as ``/a/share/cell`` writes it."""
+def _member(store: Store, role: str, actions: list[JSON]) -> JSON:
+    out: JSON = {"RoleId": role, "Actions": [a for a in actions if a.get("Value")]}
+    user = next((u for u in store.t.users.values() if u.uuid == role), None)
+    if user is not None:
+        out["User"] = render_user(store, user)
+    return out
+
+
+def render_cell(store: Store, ws: Workspace, caller: User, *, read: bool = True) -> JSON:
+    """A cell as ``/a/share/cell`` writes it, its roots as ``caller`` sees them; ``read``:
+    policy ids (GET and updates, not creates)."""
     spec = store.t.cells.get(ws.uuid, {})
-    roots = []
-    for uid in ws.root_nodes:
-        node = store.t.nodes_by_uuid.get(uid)
-        roots.append(node.render() if node else {"Uuid": uid})
     out: JSON = {"Uuid": ws.uuid, "Label": ws.label}
     if ws.description:
         out["Description"] = ws.description
-    out["RootNodes"] = roots
-    out["ACLs"] = {r: {"RoleId": r, "Actions": a} for r, a in spec.items()}
-    out["Policies"] = ws.policies.render(ws.uuid, with_ids=True)
+    out["RootNodes"] = [user_node(store, caller, uid) for uid in ws.root_nodes]
+    # recorded: a member whose actions have no Value is left out of the answer
+    out["ACLs"] = {
+        r: _member(store, r, a) for r, a in spec.items() if any(x.get("Value") for x in a)
+    }
+    policies = ws.policies.render(ws.uuid, with_ids=True)
+    if not read:
+        policies = [{k: v for k, v in p.items() if k != "id"} for p in policies]
+    out["Policies"] = policies
     out["PoliciesContextEditable"] = True
     return out
 
@@ -70,12 +92,22 @@ def put_cell(store: Store, call: Call) -> Answer:
             raise not_found(f"cannot find node {root}")
     spec = _acl_spec(room, caller)
     uid = str(room.get("Uuid") or "")
+    quiet = False
     if uid:
         ws = store.t.workspaces.get(uid)
         if ws is None or ws.scope != "ROOM":
             raise missing_workspace(uid)
         if not may_write(store, ws, call.caller):
-            raise ApiError(403, "You are not allowed to edit this cell")
+            raise not_allowed("cell")
+        before = store.t.cells.get(uid, {})
+        quiet = bool(set(before) - set(spec)) and any(
+            not a.get("Value") for actions in before.values() for a in actions
+        )
+        for role, actions in spec.items():
+            # recorded (#7, #8): an update sending Value-less actions for a member who
+            # holds Value-less ACLs leaves that member's rights unchanged
+            if role in before and not any(a.get("Value") for a in actions + before[role]):
+                spec[role] = before[role]
     else:
         label = str(room.get("Label") or "")
         ws = Workspace(
@@ -93,7 +125,9 @@ def put_cell(store: Store, call: Call) -> Answer:
     ws.policies = store.policies(kept + [("READ", f"role:{r}", "allow") for r in spec])
     store.t.cells[ws.uuid] = spec
     _write_acls(store, ws, spec)
-    return Answer(body=render_cell(store, ws))
+    if quiet:
+        return Answer(body="", content_type="application/json")
+    return Answer(body=render_cell(store, ws, caller, read=bool(uid)))
 
 
 def get_cell(store: Store, call: Call) -> Answer:
@@ -101,7 +135,7 @@ def get_cell(store: Store, call: Call) -> Answer:
     ws = store.t.workspaces.get(call.params["uuid"])
     if ws is None or ws.scope != "ROOM":
         raise not_found(f"Cannot find workspace with Uuid {call.params['uuid']}")
-    return Answer(body=render_cell(store, ws))
+    return Answer(body=render_cell(store, ws, store.t.users[call.caller or ""]))
 
 
 def delete_cell(store: Store, call: Call) -> Answer:
@@ -111,7 +145,7 @@ def delete_cell(store: Store, call: Call) -> Answer:
     if ws is None or ws.scope != "ROOM":
         raise not_found(f"Cannot find workspace with Uuid {uid}")
     if not may_write(store, ws, call.caller):
-        raise ApiError(403, "You are not allowed to delete this cell")
+        raise not_allowed("room")
     for acl in store.acls_of_workspace(uid):
         store.drop_acl(acl.id)
     del store.t.workspaces[uid]
@@ -126,51 +160,62 @@ def put_policies(store: Store, call: Call) -> Answer:
     if ws is None or ws.scope not in ("LINK", "ROOM"):
         raise missing_workspace(str(body.get("Uuid") or ""))
     if not may_write(store, ws, call.caller):
-        raise ApiError(403, "You are not allowed to change these policies")
+        raise not_allowed("link" if ws.scope == "LINK" else "cell")
     items: list[Any] = body.get("Policies") or []
     ws.policies = store.policies(
         (str(p.get("Action")), str(p.get("Subject")), str(p.get("Effect") or "allow"))
         for p in items
         if isinstance(p, dict)
     )
-    return Answer(body={"Success": True})
+    policies = [{"Resource": ws.uuid, **p} for p in ws.policies.render(ws.uuid, with_ids=False)]
+    return Answer(body={"Success": True, "Policies": policies})
 
 
 def list_resources(store: Store, call: Call) -> Answer:
-    """``POST /a/share/resources``: shares readable by the caller (or ``Subject``, admins).
-
-    Grouped by root node, one link per node (recorded); ``OwnedBySubject`` keeps the ones
-    the caller owns.
-    """
+    """``POST /a/share/resources`` (module docstring)."""
     body = call.json()
     caller = store.t.users[call.caller or ""]
-    subjects = {f"user:{caller.login}", caller.uuid, f"role:{caller.uuid}"}  # a member too
-    if body.get("Subject") and caller.profile == "admin":
-        target = store.t.users.get(str(body["Subject"]).removeprefix("user:"))
-        subjects = {str(body["Subject"])} | ({target.uuid} if target else set())
+    viewer, on_behalf = caller, False
+    if body.get("Subject"):
+        subject = str(body["Subject"])
+        target = store.t.users.get(subject.removeprefix("user:"))
+        if (
+            caller.profile != "admin"
+            or not subject.startswith("user:")
+            or target is None
+            or body.get("OwnedBySubject")
+        ):
+            return Answer(body={})
+        viewer, on_behalf = target, True
+    subjects = {f"user:{viewer.login}", viewer.uuid} | {f"role:{r}" for r in (viewer.uuid,)}
     kind = {"LINKS": ("LINK",), "CELLS": ("ROOM",)}.get(
         str(body.get("ShareType") or ""), ("LINK", "ROOM")
     )
     by_node: dict[str, JSON] = {}
     for ws in store.t.workspaces.values():
-        if (
-            ws.scope not in kind
-            or not (ws.policies.subjects("READ") | ws.policies.subjects("OWNER")) & subjects
+        if ws.scope not in kind or not (
+            (ws.policies.subjects("READ") | ws.policies.subjects("OWNER")) & subjects
         ):
             continue
-        if body.get("OwnedBySubject") and caller.uuid not in ws.policies.subjects("OWNER"):
+        if body.get("OwnedBySubject") and viewer.uuid not in ws.policies.subjects("OWNER"):
             continue
         for uid in ws.root_nodes:
-            node = store.t.nodes_by_uuid.get(uid)
-            entry = by_node.setdefault(uid, {"Node": node.render() if node else {"Uuid": uid}})
-            short = {
-                "Uuid": ws.uuid,
-                "Label": ws.label,
-                "Description": ws.description,
-                "Policies": ws.policies.render(ws.uuid, with_ids=True),
-            }
+            if uid not in by_node:
+                node = store.t.nodes_by_uuid.get(uid)
+                if on_behalf and node is not None:
+                    shown = node.render()  # the admin's tree: datasource path, no meta
+                else:
+                    shown = user_node(store, viewer, uid)
+                by_node[uid] = {"Node": shown}
+            entry = by_node[uid]
+            short: JSON = {"Uuid": ws.uuid, "Label": ws.label}
+            if ws.description:
+                short["Description"] = ws.description
+            short["Policies"] = ws.policies.render(ws.uuid, with_ids=True)
+            if may_write(store, ws, call.caller):
+                short["PoliciesContextEditable"] = True
             if ws.scope == "LINK":
-                entry["Link"] = short
+                entry.setdefault("Link", short)  # recorded: one link per node
             else:
                 entry.setdefault("Cells", []).append(short)
     return Answer(body={"Resources": list(by_node.values())} if by_node else {})

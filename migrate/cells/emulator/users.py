@@ -372,10 +372,17 @@ def search_users(store: Store, call: Call) -> Answer:
     def compute() -> list[User]:
         # pagination-and-search.yaml: one ASCII order over group labels and logins.
         items = sorted([*store.t.groups.values(), *store.t.users.values()], key=lambda i: i.login)
-        items = [i for i in items if i.attributes.get("hidden") != "true"]  # link users
         return [i for i in items if not queries or combine(_matches(store, i, q) for q in queries)]
 
-    found = cached(store, "users", body, None, compute)
+    # Link users (hidden) show only to the user who made the link (share-link-owner.yaml
+    # #20, share-link-password.yaml #18: the admin finds its links' users; README: not
+    # those of other users' links).
+    reader = f"user:{call.caller or ''}"
+    found = [
+        i
+        for i in cached(store, "users", body, None, compute)
+        if i.attributes.get("hidden") != "true" or reader in i.policies.subjects("READ")
+    ]
     if body.get("CountOnly"):
         return Answer(body={"Total": len(found)})
     offset, limit = page_args(body, default_limit=100)

@@ -16,6 +16,7 @@ from migrate.cells.emulator.roles import caller_subjects
 from migrate.cells.emulator.search import page_args, wildcard
 from migrate.cells.emulator.store import Store
 from migrate.cells.emulator.users import effective_roles
+from migrate.cells.emulator.userspace import shares_meta
 
 KNOWN_ATTRIBUTES = ("ALLOW_SYNC", "SKIP_RECYCLE", "META_LAYOUT")  # ws-attributes.go
 BOOL_ATTRIBUTES = ("ALLOW_SYNC", "SKIP_RECYCLE")
@@ -121,6 +122,9 @@ def render_workspace(store: Store, ws: Workspace, *, editable: bool = True) -> J
             node = store.t.nodes_by_uuid.get(acl.node_id)
             if node is not None:
                 roots[acl.node_id] = node.render()
+                shares = shares_meta(store, node.uuid)
+                if shares:  # share-cell-create.yaml: a share's root says so
+                    roots[acl.node_id]["MetaStore"]["workspaces_shares"] = shares
             elif acl.node_id in VIRTUAL:
                 roots[acl.node_id] = dict(VIRTUAL[acl.node_id])
     if roots:
