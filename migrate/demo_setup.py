@@ -115,6 +115,8 @@ def copy_data_folders(config: Path, env: Mapping[str, str]) -> list[Path]:
     folders = {d.name: Path(d.folder) for d in desired.datasources if d.folder}
     targets = set(folders.values())
     nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]
+    nodes += [c.root for c in desired.cells]  # shared folders (a link may be on a file)
+    nodes += [link.root for link in desired.links if not link.file]
     for node in nodes:
         if node.kind is NodeKind.FOLDER and node.uuid is None:
             name, _, sub = node.path.partition("/")

@@ -126,6 +126,10 @@ class InventoryReport:
         out.write(f"Era: {source.era.value}\n\n")
         for name, count in self.inventory.counts().items():
             out.write(f"  {name:<11} {count:>9}\n")
+        kinds = Counter(share.share_type.value for share in self.inventory.shares)
+        if kinds:
+            shown = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+            out.write(f"  (shares by type: {shown})\n")
         if self.breakdown:
             out.write(
                 "\nOn Cells (legacy → Cells objects; `plan` shows the same, then what it "

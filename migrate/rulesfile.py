@@ -28,6 +28,7 @@ from migrate.mapping.rules import (
     Overrides,
     PathRewrite,
     RoleRules,
+    ShareRules,
     StorageKind,
     UserRules,
     WorkspaceRules,
@@ -42,7 +43,8 @@ _PROFILES = frozenset({"admin", "standard", "shared"})
 _SECTIONS: dict[str, frozenset[str]] = {
     "": frozenset(
         {"version", "drivers", "unknown_driver_reason", "rights", "profiles", "all_profiles",
-         "roles", "workspaces", "datasources", "users", "groups", "paths", "audit"}
+         "roles", "workspaces", "datasources", "users", "groups", "paths", "audit",
+         "shares"}
     ),
     "roles": frozenset(
         {"root_group_ids", "root_group_target", "user_role_prefix", "group_role_prefix",
@@ -63,6 +65,7 @@ _SECTIONS: dict[str, frozenset[str]] = {
     "groups": frozenset({"rename", "exclude", "force"}),
     "paths": frozenset({"variables", "rewrite"}),
     "audit": frozenset({"accept"}),  # read by migrate.audit (accepted differences)
+    "shares": frozenset({"migrate_expired"}),
 }  # fmt: skip
 
 
@@ -421,6 +424,8 @@ def _build(
         overrides=_overrides(r, "users", ("must be a login without '/'", _valid_login)),
     )
     r.section("groups")
+    r.section("shares")
+    shares = ShareRules(migrate_expired=r.boolean("shares.migrate_expired", False))
     r.section("audit")  # its entries are checked by migrate.audit, which reads them
     variables, rewrites = _paths(r, extra_rewrite, extra_vars)
     return MappingRules(
@@ -436,6 +441,7 @@ def _build(
         datasources=_datasources(r),
         users=users,
         groups=_overrides(r, "groups", ("must be a group label without '/'", _valid_login)),
+        shares=shares,
         path_variables=variables,
         path_rewrite=rewrites,
         sources=sources,

@@ -57,6 +57,7 @@ READ_POST_PATHS = frozenset(
         "/a/tree/admin/list",
         "/a/tree/stats",
         "/a/jobs/user",
+        "/a/share/resources",  # the caller's shares (share-idempotency.yaml)
     }
 )
 WRITE_METHODS = frozenset({"PUT", "POST", "DELETE", "PATCH"})

@@ -36,7 +36,7 @@ from migrate.kinds.fields import Fields, field_changes
 from migrate.kinds.keys import ObjectRef
 from migrate.kinds.live_state import LiveState
 from migrate.kinds.vocabulary import Action, ActionType, FieldChange, Kind, Stage
-from migrate.mapping.desired import DesiredState, NodeRef, RoleTarget
+from migrate.mapping.desired import DesiredLink, DesiredState, NodeRef, RoleTarget
 
 D = TypeVar("D")  # the desired object (migrate.mapping.desired)
 L = TypeVar("L")  # the Cells object (migrate.cells.models / storage)
@@ -118,12 +118,15 @@ def _random_password() -> str:
 class ApplyContext:
     """What a handler's writes use: the client (thread-safe, shared by the workers), the
     ids learnt during the run, how to wait until Cells serves a datasource, and the
-    password a user create sends (``passwords.strategy`` decides it)."""
+    password a user create sends (``passwords.strategy`` decides it); ``link_password`` is
+    told ``(desired link, hidden user Uuid, password sent)`` after a password-protected link
+    is created (keep-hash writes the legacy hash, random records the new password)."""
 
     client: CellsClient
     refs: Refs = field(default_factory=Refs)
     wait_served: Callable[[str], None] | None = None
     new_password: Callable[[], str] = _random_password
+    link_password: Callable[[DesiredLink, str, str], None] | None = None
 
 
 @dataclass(slots=True, kw_only=True)

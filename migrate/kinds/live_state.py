@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from migrate.cells.models import ACL, Group, Role, User, Workspace
+from migrate.cells.shares import ShareCell, ShareLink
 from migrate.cells.storage import DataSource
 
 
@@ -24,5 +25,6 @@ class LiveState:
     roles: tuple[Role, ...] = ()
     users: tuple[User, ...] = ()
     acls: tuple[ACL, ...] = ()
+    shares: tuple[ShareLink | ShareCell, ...] = ()  # links at the desired hashes, our cells
     folders: tuple[tuple[str, str], ...] = ()  # resolved sub-folder path -> node Uuid
     password_digests: tuple[tuple[str, str], ...] = ()

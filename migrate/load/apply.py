@@ -29,6 +29,7 @@ from migrate.kinds.keys import ObjectRef
 from migrate.kinds.registry import handler_for
 from migrate.kinds.vocabulary import Action, ActionType
 from migrate.load.readiness import DatasourceWaiter
+from migrate.mapping.desired import DesiredLink
 
 __all__ = ["Applier", "Image", "Refs", "Written"]
 
@@ -44,6 +45,7 @@ class Applier:
         *,
         new_password: Callable[[], str] = lambda: secrets.token_urlsafe(24),
         waiter: DatasourceWaiter | None = None,
+        link_password: Callable[[DesiredLink, str, str], None] | None = None,
     ) -> None:
         self.client = client
         self.refs = refs
@@ -53,6 +55,7 @@ class Applier:
             refs=refs,
             wait_served=waiter.wait_served if waiter is not None else None,
             new_password=new_password,
+            link_password=link_password,
         )
 
     def write(self, action: Action, obj: object) -> Written:

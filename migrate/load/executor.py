@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 MAX_REASON = 500  # the reason of a failed item (Cells' answer is cut to 300 already)
 
 IN_FLIGHT_PER_WORKER = 4  # submitted ahead of the workers, so they never wait for the loop
-_FOLDER_STAGES = (Stage.WORKSPACES, Stage.ACLS)
+_FOLDER_STAGES = (Stage.WORKSPACES, Stage.ACLS, Stage.SHARES)
 
 
 def _unchanged(action: Action) -> bool:

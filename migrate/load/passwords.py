@@ -21,11 +21,12 @@ import sqlalchemy as sa
 from migrate.config import Config, PasswordsConfig, PasswordStrategy
 from migrate.drivers import missing_driver
 from migrate.errors import CellsError, ConfigError, MigrateError
+from migrate.kinds.share import creates_link_password
 from migrate.kinds.user import creates_user
 from migrate.kinds.vocabulary import Action
 from migrate.load.checkpoint_schema import PasswordState
 from migrate.load.password_files import FileMode, RandomPasswordFile, generate_password
-from migrate.mapping.desired import DesiredUser, PasswordAction
+from migrate.mapping.desired import DesiredLink, DesiredUser, LinkPassword, PasswordAction
 from migrate.secret import Secret, hide_password
 
 log = logging.getLogger(__name__)
@@ -255,6 +256,30 @@ class PasswordHook:
             return PasswordState.RESET
         return PasswordState.DONE
 
+    def link_password(self, link: DesiredLink, hidden_uuid: str, password: str) -> None:
+        """Finish the password of a public link just created with ``password`` (its hidden
+        user is ``hidden_uuid``): keep-hash writes the legacy hidden user's hash into that
+        row (recorded: the Pydio 8 link password then works); otherwise the new password
+        goes to the random CSV as ``link:<hash>``, or the owner must set one (logged).
+        Never raises: the link exists either way, and says so in the log."""
+        subject = f"share:{link.key}"
+        try:
+            if link.password is LinkPassword.KEEP_HASH and link.legacy_hash is not None:
+                if self.writer is None:
+                    raise MigrateError("keep-hash needs passwords.cells_database_url")
+                self.writer.write(hidden_uuid, link.legacy_hash, subject=subject)
+                return
+            if self.random_file is not None:
+                self.random_file.add(link.key, Secret(password))
+                return
+        except MigrateError as exc:
+            log.warning("%s: the link password could not be kept or recorded: %s", subject, exc)
+        log.warning(
+            "%s has a new password nobody knows: its owner %s must set one in Cells",
+            subject,
+            link.owner,
+        )
+
     def users_to_reset(self) -> list[str]:
         """Logins created by this hook's run that need a password reset, sorted."""
         with self._lock:
@@ -294,7 +319,7 @@ def hook_for_run(
     steps a crash left (``steps_left``), appended to when resuming (never overwritten); the
     database pool is sized to ``cells.concurrency``. Raises ``ConfigError``.
     """
-    creates = steps_left or any(creates_user(a) for a in actions)
+    creates = steps_left or any(creates_user(a) or creates_link_password(a) for a in actions)
     return PasswordHook.for_config(
         config.passwords,
         file_mode=FileMode.APPEND if resuming else FileMode.REFUSE,

@@ -212,7 +212,13 @@ def _execute(
                 sleep=hooks.sleep,
                 clock=hooks.clock,
             )
-            applier = Applier(ctx.client, Refs(), new_password=pw.new_password, waiter=waiter)
+            applier = Applier(
+                ctx.client,
+                Refs(),
+                new_password=pw.new_password,
+                waiter=waiter,
+                link_password=pw.link_password,
+            )
             executor = Executor(
                 applier=applier,
                 db=db,

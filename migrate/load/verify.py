@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import TextIO
 
 from migrate.kinds.registry import handler_for
+from migrate.kinds.share import not_migrated
 from migrate.kinds.vocabulary import Action, ActionType, Kind
 from migrate.legacy.model import Finding, Severity
 from migrate.load.checkpoint_records import PasswordStepLeft
@@ -40,6 +41,12 @@ class VerifyReport:
     passwords: tuple[PasswordStepLeft, ...] = ()
     # what the migration leaves out or changes on purpose: the findings every report shows
     findings: tuple[Finding, ...] = ()
+    not_migrated: tuple[tuple[Kind, str, str], ...] = ()  # shares the tool cannot migrate
+
+    @property
+    def complete(self) -> bool:
+        """False while a legacy share is not migrated (it is listed with its reason)."""
+        return not self.not_migrated
 
     @property
     def ok(self) -> bool:
@@ -64,16 +71,25 @@ class VerifyReport:
             ],
             "passwords": [p.to_json() for p in self.passwords],
             **findings_json(self.findings),
+            "complete": self.complete,
+            "not_migrated": [
+                {"kind": k.value, "key": key, "reason": reason}
+                for k, key, reason in self.not_migrated
+            ],
         }
 
     def render_text(self, out: TextIO) -> None:
         """A human summary, then the findings: what is not migrated (or not as it was) on
         purpose, which "OK" does not cover."""
         verdict = "OK" if self.ok else "NOT OK"
+        if self.ok and not self.complete:
+            verdict = "INCOMPLETE"  # never "OK" while a share is not migrated
+        lost = f", {len(self.not_migrated)} share(s) not migrated" if self.not_migrated else ""
         left = sum(f.severity is not Severity.INFO for f in self.findings)
         out.write(
             f"verify: {verdict}: {self.checked} object(s) checked, {len(self.missing)} missing, "
             f"{len(self.different)} different, {len(self.passwords)} password(s) not set"
+            + lost
             + (f"; {left} finding(s) below name what is not migrated as it was" if left else "")
             + "\n"
         )
@@ -81,6 +97,8 @@ class VerifyReport:
             out.write(f"  missing   {kind}:{key}\n")
         for kind, key, fields in self.different:
             out.write(f"  different {kind}:{key} ({', '.join(fields) or 'conflict'})\n")
+        for kind, key, reason in self.not_migrated:
+            out.write(f"  not migrated {kind}:{key}: {reason}\n")
         for step in self.passwords:
             out.write(
                 f"  password  user:{step.login} ({step.state.value} in run {step.run_id}): "
@@ -107,6 +125,7 @@ def verify_plan(plan: Plan) -> VerifyReport:
             (a.kind, a.key, tuple(c.field for c in a.changes)) for a in checked if _differs(a)
         ),
         findings=plan.findings,
+        not_migrated=tuple((a.kind, a.key, a.reason) for a in not_migrated(plan.actions)),
     )
 
 

@@ -40,6 +40,7 @@ from migrate.mapping.desired import (
 from migrate.mapping.groups import map_groups
 from migrate.mapping.roles import map_roles
 from migrate.mapping.rules import DEFAULT_RULES, MappingRules, PasswordStrategy
+from migrate.mapping.shares import ShareContext, map_shares
 from migrate.mapping.users import map_logins, map_users
 from migrate.mapping.workspaces import map_workspaces
 
@@ -70,12 +71,14 @@ def map_inventory(
     rules: MappingRules = DEFAULT_RULES,
     *,
     password_strategy: PasswordStrategy = PasswordStrategy.RESET,
+    now: int | None = None,
 ) -> DesiredState:
     """Compute the Cells objects of a legacy install and every finding about them.
 
-    Never raises for bad legacy data: what cannot be mapped becomes a finding (blockers
-    for what the admin must fix before ``apply``). Findings of the inventory itself are
-    not repeated here.
+    ``now`` (unix seconds) decides which links have expired (None: none has; the mapping
+    never reads the clock). Never raises for bad legacy data: what cannot be mapped becomes
+    a finding (blockers for what the admin must fix before ``apply``). Findings of the
+    inventory itself are not repeated here.
     """
     workspaces = map_workspaces(inventory, rules)
     logins = map_logins(inventory, rules)
@@ -91,6 +94,18 @@ def map_inventory(
         workspace_ids=frozenset(w.workspace_id for w in inventory.workspaces),
     )
     acls, acl_findings = map_acls(inventory, ctx, users)
+    shares = map_shares(
+        ShareContext(
+            inventory=inventory,
+            rules=rules,
+            logins=logins,
+            groups=groups,
+            roles=roles,
+            workspaces=workspaces.workspaces,
+            password_strategy=password_strategy,
+            now=now,
+        )
+    )
     findings: list[Finding] = [
         *workspaces.findings,
         *logins.findings,
@@ -98,6 +113,7 @@ def map_inventory(
         *roles.findings,
         *user_findings,
         *acl_findings,
+        *shares.findings,
     ]
     return DesiredState(
         datasources=tuple(sorted(workspaces.datasources, key=lambda d: d.name)),
@@ -106,6 +122,8 @@ def map_inventory(
         roles=tuple(sorted(roles.roles.values(), key=lambda r: r.uuid)),
         users=tuple(sorted(users.values(), key=lambda u: u.login)),
         acls=tuple(sorted(acls, key=_acl_order)),
+        links=shares.links,
+        cells=shares.cells,
         findings=tuple(
             sorted(set(findings), key=lambda f: (f.kind, f.key, f.code, f.severity, f.message))
         ),

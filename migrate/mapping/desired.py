@@ -199,6 +199,71 @@ class DesiredAcl:
         return (self.node.key, self.action, self.role.target, self.role.key, self.workspace_uuid)
 
 
+class LinkPassword(StrEnum):
+    """How a public link's password is carried over (DESIGN.md "Passwords")."""
+
+    NONE = "none"  # no password: visitors are logged in as the hidden link user
+    KEEP_HASH = "keep-hash"  # the legacy hidden user's hash written into the new one's row
+    NEW = "new"  # a new password, written to the random-passwords CSV (or reset by the owner)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DesiredLink:
+    """A public link (``PUT /a/share/link``) at the same hash as in Pydio 8.
+
+    ``root`` is the shared folder or file in the parent workspace's datasource; ``owner`` the
+    sharer's Cells login (the link is handed over to them, ``PUT /a/share/policies``).
+    """
+
+    link_hash: str
+    label: str
+    root: NodeRef
+    owner: str
+    description: str = ""
+    permissions: tuple[str, ...] = ("Preview", "Download")
+    access_end: int | None = None  # unix seconds
+    max_downloads: int | None = None
+    template: str = "pydio_shared_folder"
+    password: LinkPassword = LinkPassword.NONE
+    legacy_hash: Secret | None = field(default=None, repr=False)  # KEEP_HASH only
+    legacy_key: str = ""  # the share id (= the hash)
+    workspace_id: str = ""  # the legacy shared child workspace
+    file: bool = False  # a file is shared, not a folder
+
+    @property
+    def key(self) -> str:
+        """The natural key of its action: ``link:<hash>``."""
+        return f"link:{self.link_hash}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CellMember:
+    """One member of a cell and what it may do (``Value:"1"`` actions)."""
+
+    role: RoleRef
+    read: bool = True
+    write: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DesiredCell:
+    """A Cells cell (``PUT /a/share/cell``) for a folder shared with users or groups."""
+
+    label: str
+    root: NodeRef
+    owner: str
+    description: str = ""
+    members: tuple[CellMember, ...] = ()
+    legacy_key: str = ""  # the share id (``repo-<child id>``) or the child workspace id
+    workspace_id: str = ""  # the legacy shared child workspace
+    name: str = ""  # unique natural key (the label, made unique)
+
+    @property
+    def key(self) -> str:
+        """The natural key of its action: ``cell:<label>``."""
+        return f"cell:{self.name or self.label}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DesiredState:
     """Everything the target should hold, plus the findings of the mapping."""
@@ -209,6 +274,8 @@ class DesiredState:
     roles: tuple[DesiredRole, ...] = ()
     users: tuple[DesiredUser, ...] = ()
     acls: tuple[DesiredAcl, ...] = ()
+    links: tuple[DesiredLink, ...] = ()
+    cells: tuple[DesiredCell, ...] = ()
     findings: tuple[Finding, ...] = ()
 
     def counts(self) -> dict[str, int]:
@@ -220,6 +287,7 @@ class DesiredState:
             "role": len(self.roles),
             "user": len(self.users),
             "acl": len(self.acls),
+            "share": len(self.links) + len(self.cells),
         }
 
     def blockers(self) -> tuple[Finding, ...]:

@@ -23,7 +23,14 @@ from dataclasses import replace
 from enum import StrEnum
 
 from migrate.legacy.model import Finding, FindingKind
-from migrate.mapping.desired import DesiredAcl, DesiredDatasource, DesiredState, NodeKind
+from migrate.mapping.desired import (
+    DesiredAcl,
+    DesiredCell,
+    DesiredDatasource,
+    DesiredLink,
+    DesiredState,
+    NodeKind,
+)
 from migrate.mapping.findings import blocker, info, warning
 
 
@@ -72,9 +79,37 @@ def apply_folder_facts(desired: DesiredState, facts: Mapping[str, FolderState]) 
             findings.append(_acl_missing(acl, folder))
             continue
         kept.append(acl)
+    links: list[DesiredLink] = []
+    cells: list[DesiredCell] = []
+    shares: list[DesiredLink | DesiredCell] = [*desired.links, *desired.cells]
+    for share in shares:
+        folder = folder_of(share.root.path, roots)
+        in_served = share.root.path.split("/", 1)[0] in served
+        if folder is not None and in_served and facts.get(folder) is FolderState.MISSING:
+            findings.append(_share_missing(share.legacy_key, folder))
+        elif isinstance(share, DesiredLink):
+            links.append(share)
+        else:
+            cells.append(share)
     if not findings:
         return desired
-    return replace(desired, acls=tuple(kept), findings=(*desired.findings, *findings))
+    return replace(
+        desired,
+        acls=tuple(kept),
+        links=tuple(links),
+        cells=tuple(cells),
+        findings=(*desired.findings, *findings),
+    )
+
+
+def _share_missing(key: str, folder: str) -> Finding:
+    return warning(
+        FindingKind.SHARE,
+        key,
+        "share-folder-missing",
+        f"share {key} is on {folder}, which no longer exists in the legacy data (not "
+        "migrated: copy the data there, or fix legacy.path_rewrite, to migrate it)",
+    )
 
 
 def _gone(state: FolderState | None) -> bool:

@@ -144,6 +144,13 @@ class UserRules:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ShareRules:
+    """``shares:`` — what happens to public links and shared folders."""
+
+    migrate_expired: bool = False  # expired links are skipped with a finding by default
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MappingRules:
     """Every rule the mapping applies; built by ``rulesfile.load_rules``."""
 
@@ -170,6 +177,7 @@ class MappingRules:
     datasources: DatasourceRules = field(default_factory=DatasourceRules)
     users: UserRules = field(default_factory=UserRules)
     groups: Overrides = field(default_factory=Overrides)
+    shares: ShareRules = field(default_factory=ShareRules)
     path_variables: tuple[tuple[str, str], ...] = ()  # AJXP_DATA_PATH -> /var/lib/pydio
     path_rewrite: tuple[PathRewrite, ...] = ()
     sources: tuple[str, ...] = ()  # files the rules were read from, in order

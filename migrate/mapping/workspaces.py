@@ -125,8 +125,8 @@ def _classify(
     forced = wid in over.force
     if ws.shared_child and not forced:
         msg = (
-            f"workspace {wid} ({ws.display!r}) is a share by {ws.owner}; the shares stage "
-            "migrates it as a Cell or a link, with its rights"
+            f"workspace {wid} ({ws.display!r}) is a share by {ws.owner}: not a workspace in "
+            "Cells; the shares stage makes it a cell or a public link (or says why not)"
         )
         return None, "shared-child", [info(FindingKind.SHARE, wid, "shared-child", msg)]
     if ws.is_template and not forced:

@@ -34,6 +34,7 @@ def check_folders(desired: DesiredState) -> DesiredState:
     seen = {name for name, folder in roots.items() if facts.get(folder) is FolderState.DIR}
     nodes = [n for w in desired.workspaces for n in w.root_nodes]
     nodes += [a.node for a in desired.acls]
+    nodes += [link.root for link in desired.links] + [cell.root for cell in desired.cells]
     for node in nodes:
         folder = folder_of(node.path, roots) if node.kind is NodeKind.FOLDER else None
         if folder is None or folder in facts or node.path.split("/", 1)[0] not in seen:

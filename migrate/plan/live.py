@@ -98,9 +98,11 @@ def _read(
 
 
 def folder_refs(desired: DesiredState) -> list[NodeRef]:
-    """Every sub-folder node of the desired state (workspace roots and ACL nodes)."""
+    """Every sub-folder node of the desired state (workspace roots, ACL nodes, shares)."""
     nodes = [n for w in desired.workspaces for n in w.root_nodes]
     nodes += [a.node for a in desired.acls]
+    nodes += [link.root for link in desired.links]
+    nodes += [cell.root for cell in desired.cells]
     return [n for n in nodes if n.kind is NodeKind.FOLDER and n.uuid is None]
 
 

@@ -10,6 +10,8 @@ import json
 from itertools import groupby
 from typing import TextIO
 
+from migrate.kinds.share import not_migrated
+from migrate.legacy.model import Severity
 from migrate.plan.actions import NONE_SHOWN, Action, ActionType, FieldChange
 from migrate.plan.diff import Plan
 from migrate.reports import (
@@ -118,8 +120,11 @@ def render_text(plan: Plan, out: TextIO) -> None:
     for kind, counts in plan.by_kind().items():
         out.write(f"  {kind:<11} {_summary_line(counts)}\n")
     out.write(f"\nPlan: {_summary_line(plan.summary())}.\n")
+    lost = unmigrated_shares(plan)
+    if lost:
+        out.write(f"Warning: {lost} legacy share(s) cannot be migrated (x lines above).\n")
     if not plan.has_changes:
-        out.write("No changes. Cells matches the legacy install.\n")
+        out.write(_no_changes(plan, lost) + "\n")
 
 
 def _write_action(action: Action, out: TextIO) -> None:
@@ -172,5 +177,28 @@ def render_markdown(plan: Plan, out: TextIO) -> None:
     if findings:
         for f in findings:
             out.write(f"- **{f.severity.value}** {f.kind.value} `{_md(f.key)}`: {_md(f.message)}\n")
+    lost = unmigrated_shares(plan)
+    if lost:
+        out.write(f"\n**Warning**: {lost} legacy share(s) cannot be migrated (skipped above).\n")
     if not plan.has_changes:
-        out.write("\nNo changes: Cells matches the legacy install.\n")
+        out.write("\n" + _no_changes(plan, lost) + "\n")
+
+
+def unmigrated_shares(plan: Plan) -> int:
+    """How many legacy shares the plan skips (each a warning with its reason)."""
+    return len(not_migrated(plan.actions))
+
+
+def _no_changes(plan: Plan, lost: int) -> str:
+    """The verdict of a plan with nothing to write: "matches" only when nothing the legacy
+    install had is left out (no share skipped, no blocker or warning finding)."""
+    left = sum(f.severity is not Severity.INFO for f in plan.findings)
+    gaps = [f"{lost} share(s) cannot be migrated"] if lost else []
+    if left:
+        gaps.append(f"{left} finding(s) above name what is not migrated as it was")
+    if gaps:
+        return (
+            "Nothing left to write, but Cells does not match the legacy install in "
+            f"everything: {'; '.join(gaps)}."
+        )
+    return "No changes. Cells matches the legacy install."

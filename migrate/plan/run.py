@@ -6,6 +6,7 @@ read-only client the caller opened (``migrate.commands`` opens it, and reads the
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -60,6 +61,7 @@ def desired_inputs(
     *,
     strategy: PasswordStrategy,
     look_at_folders: bool = True,
+    now: int | None = None,
 ) -> DesiredInputs:
     """Map ``inventory`` with ``rules`` and the password ``strategy``.
 
@@ -68,7 +70,8 @@ def desired_inputs(
     blockers, rights on deleted sub-folders are left out with a warning
     (:mod:`migrate.plan.folders`, issue 11 point 4).
     """
-    desired = map_inventory(inventory, rules, password_strategy=strategy)
+    when = int(time.time()) if now is None else now  # which links have expired
+    desired = map_inventory(inventory, rules, password_strategy=strategy, now=when)
     if look_at_folders:
         desired = check_folders(desired)
     return DesiredInputs(inventory=inventory, rules=rules, desired=desired)

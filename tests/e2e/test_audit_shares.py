@@ -1,8 +1,8 @@
 """The audit's share side on the real Pydio 8 sample (issue 16 "Done when", shares).
 
-After apply, the sample's shares are made in Cells through our ``CellsClient`` the way the
-recordings show (``tests.support.cells_shares``): the cell "Run 001 shared" (pierre rw on
-``/run-001``) and the two public links at their Pydio hashes. The audit then finds parity
+After apply, the sample's shares are in Cells as the shares stage made them (issue 15): the
+cell "Run 001 shared" (pierre rw on ``/run-001``) and the two public links at their Pydio
+hashes. The audit then finds parity
 (every other difference accepted with its reason); removing or changing one share in
 Cells makes it exit 1 naming exactly the affected users and folders or link.
 """
@@ -19,12 +19,12 @@ import pytest
 
 from migrate.cells.client import CellsClient
 from migrate.cells.emulator import EmulatorConfig, EmulatorServer
+from migrate.cells.public import read_public_link
+from migrate.cells.shares import list_cells
 from migrate.demo_setup import copy_data_folders
 from tests.e2e.test_audit_cli import ENV, SAMPLE, admin, audit, opened, run
 from tests.support.cells_shares import (
-    allow_short_hashes,
     delete_share,
-    hand_over,
     make_cell,
     make_link,
     node_uuid,
@@ -80,30 +80,15 @@ def _config(tmp: Path, root: Path, lab: Path, emu: EmulatorServer) -> Path:
 
 
 def _shares(client: CellsClient) -> tuple[str, dict[str, str]]:
-    """The sample's three shares, as the shares stage is to make them (README "As marie")."""
-    allow_short_hashes(client, "admin")
-    cell = make_cell(
-        client,
-        root=node_uuid(client, "experiments/run-001"),
-        label="Run 001 shared",
-        members={"pierre": "rw"},
-    )
-    laser = make_link(
-        client,
-        root=node_uuid(client, "experiments/laser-2026/results"),
-        label="Laser results",
-        link_hash="8deec3",
-    )
-    data = make_link(
-        client,
-        root=node_uuid(client, "experiments/run-001/data.csv"),
-        label="data.csv",
-        link_hash="f76aa2",
-        password="Photon!Link1",
-    )
-    for link in (laser, data):
-        hand_over(client, str(link["Uuid"]), "marie")
-    return cell, {"8deec3": str(laser["Uuid"]), "f76aa2": str(data["Uuid"])}
+    """The sample's three shares as the shares stage made them (issue 15): the cell and the
+    two links, found by listing and by hash."""
+    (cell,) = list_cells(client)
+    links = {}
+    for link_hash in ("8deec3", "f76aa2"):
+        page = read_public_link(client, link_hash)
+        assert page is not None, link_hash
+        links[link_hash] = page.workspace
+    return cell, links
 
 
 @pytest.fixture

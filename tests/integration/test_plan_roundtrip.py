@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from migrate.cells.models import ACL, Group, Role, User, Workspace
+from migrate.cells.shares import ShareCell, ShareLink
 from migrate.cells.storage import DataSource
 from migrate.config import LegacyConfig
 from migrate.kinds.acl import body as acl_body
@@ -21,6 +22,8 @@ from migrate.kinds.group import body as group_body
 from migrate.kinds.keys import AclId
 from migrate.kinds.resolve import Resolver
 from migrate.kinds.role import body as role_body
+from migrate.kinds.share import HANDLER as share_handler
+from migrate.kinds.share import cell_acls, wanted_cell, wanted_link
 from migrate.kinds.user import body as user_body
 from migrate.kinds.workspace import body as workspace_body
 from migrate.legacy.bootstrap import discover_install
@@ -48,6 +51,7 @@ def desired() -> DesiredState:
 def _echo(desired: DesiredState) -> LiveState:
     """What Cells would hold after storing every body the kind handlers build."""
     nodes = [n for w in desired.workspaces for n in w.root_nodes] + [a.node for a in desired.acls]
+    nodes += [link.root for link in desired.links] + [cell.root for cell in desired.cells]
     folders = {
         n.path: f"node-{i}" for i, n in enumerate(nodes) if n.kind is NodeKind.FOLDER and not n.uuid
     }
@@ -71,6 +75,15 @@ def _echo(desired: DesiredState) -> LiveState:
         )
         body = acl_body(target, acl.value)
         acls.append(ACL.from_json(body.to_json()))
+    shares: list[ShareLink | ShareCell] = []
+    for link in desired.links:
+        wanted = wanted_link(link, resolver.node_id(link.root), resolver.user_ids[link.owner])
+        shares.append(ShareLink.from_json(share_handler.image(wanted)))
+    for cell in desired.cells:
+        owner = resolver.user_ids[cell.owner]
+        members = cell_acls(cell, resolver.role_id, owner, "")
+        made = wanted_cell(cell, resolver.node_id(cell.root), members, owner)
+        shares.append(ShareCell.from_json(share_handler.image(made)))
     return LiveState(
         datasources=tuple(
             DataSource.from_json(datasource_body(d).to_json()) for d in desired.datasources
@@ -82,6 +95,7 @@ def _echo(desired: DesiredState) -> LiveState:
             Workspace.from_json(workspace_body(w, folders).to_json()) for w in desired.workspaces
         ),
         acls=tuple(acls),
+        shares=tuple(shares),
         folders=tuple(sorted(folders.items())),
     )
 
@@ -100,6 +114,7 @@ def test_stored_bodies_plan_as_noops(desired: DesiredState) -> None:
         Kind.USER,
         Kind.WORKSPACE,
         Kind.ACL,
+        Kind.SHARE,
     }
 
 
@@ -114,5 +129,7 @@ def test_empty_cells_plans_one_create_per_object(desired: DesiredState) -> None:
         + len(desired.users)
         + len(desired.workspaces)
         + len(acl_keys)
+        + len(desired.links)
+        + len(desired.cells)
     )
     assert len(acl_keys) == len({a.identity for a in desired.acls})

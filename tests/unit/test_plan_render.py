@@ -169,3 +169,30 @@ def test_json_document_schema() -> None:
     assert doc["findings"] == [
         {"severity": "blocker", "kind": "user", "key": "bad", "message": "fix it first"}
     ]
+
+
+def _nothing_to_write(*findings: Finding) -> Plan:
+    noop = Action(stage=Stage.GROUPS, kind=Kind.GROUP, key="/lab", action=ActionType.NOOP)
+    return Plan(
+        actions=(noop,),
+        findings=findings,
+        fingerprint=PLAN.fingerprint,
+    )
+
+
+def test_no_changes_is_said_only_when_nothing_is_left_out() -> None:
+    clean, out = io.StringIO(), io.StringIO()
+    render_text(_nothing_to_write(), clean)
+    assert "No changes. Cells matches the legacy install." in clean.getvalue()
+    smb = Finding(
+        severity=Severity.WARNING,
+        kind=FindingKind.WORKSPACE,
+        key="nas",
+        message="driver smb is not supported",
+    )
+    note = Finding(severity=Severity.INFO, kind=FindingKind.USER, key="x", message="fyi")
+    render_text(_nothing_to_write(smb, note), out)
+    text = out.getvalue()
+    assert "No changes" not in text
+    assert "does not match the legacy install in everything" in text
+    assert "1 finding(s) above name what is not migrated" in text
